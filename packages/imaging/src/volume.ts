@@ -32,6 +32,8 @@ export interface VolumeMetadata {
   displayInverted?: boolean;
   windowCenter?: number;
   windowWidth?: number;
+  /** How many files the voxels came from. */
+  sourceFileCount?: number;
   /** Frames per position for 4D data (NIfTI t, multi-frame cine) when only one was loaded. */
   timePoints?: number;
 }

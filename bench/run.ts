@@ -1,0 +1,11 @@
+/** `npm run bench -- <area>`: runs one benchmark area side by side with its peer. */
+const areas: Record<string, () => Promise<void>> = {
+  imaging: async () => (await import('./imaging.ts')).run(process.argv.slice(3)),
+};
+
+const area = process.argv[2];
+if (!area || !(area in areas)) {
+  console.error(`usage: npm run bench -- <area>   (areas: ${Object.keys(areas).join(', ')})`);
+  process.exit(2);
+}
+await areas[area]!();

@@ -1,0 +1,15 @@
+/** @neuroplan/imaging: browser-safe entry (no Node APIs). File loading lives in '@neuroplan/imaging/node'. */
+export * from './math.ts';
+export * from './volume.ts';
+export type * from './dicom/types.ts';
+export { parseDicomFile, TruncatedHeaderError, type ParsedDicom } from './dicom/parse.ts';
+export { readPixelFormat } from './dicom/pixelFormat.ts';
+export { decodeFrame, SUPPORTED_TRANSFER_SYNTAXES, type StoredPixels } from './dicom/decode.ts';
+export { readDicomHeader } from './dicom/header.ts';
+export { planVolumes } from './dicom/series.ts';
+export { assembleVolume, allocateScalars, writeSlice, finishVolume } from './dicom/assemble.ts';
+export { isNifti, readNifti, type NiftiReadOptions } from './nifti/readNifti.ts';
+export { sampleLinear, sampleNearest } from './sampling.ts';
+export { resampleVolume, type GridSpec } from './resample.ts';
+export { reslicePlane } from './reslice.ts';
+export * from './phantom/index.ts';

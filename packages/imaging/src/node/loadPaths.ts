@@ -1,0 +1,168 @@
+/**
+ * Loads files and folders into volumes: DICOM series (grouped, sorted and checked by planVolumes)
+ * and NIfTI files. Headers are read first (only the start of each file), then pixels are decoded by
+ * worker threads straight into one shared buffer per volume, so peak memory stays near the size of
+ * the voxels. Every unreadable file becomes an entry in `errors`; the good files beside it still load.
+ */
+import { open, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { parseDicomFile, TruncatedHeaderError } from '../dicom/parse.ts';
+import { readDicomHeader } from '../dicom/header.ts';
+import { planVolumes } from '../dicom/series.ts';
+import { allocateScalars, finishVolume } from '../dicom/assemble.ts';
+import type { DicomHeader, LoadError, VolumePlan } from '../dicom/types.ts';
+import { isNifti, readNifti } from '../nifti/readNifti.ts';
+import type { Volume } from '../volume.ts';
+import { expandPaths } from './files.ts';
+import { DecodePool } from './workerPool.ts';
+
+export interface LoadProgress {
+  phase: 'headers' | 'pixels';
+  done: number;
+  total: number;
+}
+
+export interface LoadOptions {
+  /** Decode threads; default: the machine's parallelism, at most 8. */
+  workers?: number;
+  onProgress?: (progress: LoadProgress) => void;
+  /** Which volume of a 4D NIfTI to load (default 0). */
+  niftiTimeIndex?: number;
+  /** A file whose pixels take longer than this to decode is given up on (default 60 s). */
+  fileTimeoutS?: number;
+}
+
+export interface LoadResult {
+  volumes: Volume[];
+  errors: LoadError[];
+}
+
+/** Enough for every ordinary DICOM header; longer headers are re-read whole. */
+const HEAD_BYTES = 64 * 1024;
+
+const reasonOf = (e: unknown, file: string): string => {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.startsWith(file) ? text.slice(file.length).replace(/^:\s*/, '') || text : text;
+};
+
+async function readHead(file: string): Promise<{ bytes: Uint8Array; whole: boolean }> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const length = Math.min(size, HEAD_BYTES);
+    const bytes = new Uint8Array(length);
+    let read = 0;
+    while (read < length) {
+      const r = await fh.read(bytes, read, length - read, read);
+      if (r.bytesRead === 0) break;
+      read += r.bytesRead;
+    }
+    return { bytes: bytes.subarray(0, read), whole: read >= size };
+  } finally {
+    await fh.close();
+  }
+}
+
+function looksLikeNifti(file: string, head: Uint8Array): boolean {
+  const gz = head[0] === 0x1f && head[1] === 0x8b;
+  return gz || /\.nii(\.gz)?$/i.test(file) || isNifti(head);
+}
+
+async function readHeader(file: string, head: Uint8Array, whole: boolean): Promise<DicomHeader> {
+  let parsed;
+  try {
+    parsed = parseDicomFile(head, file, { untilPixelData: true });
+  } catch (e) {
+    if (whole || !(e instanceof TruncatedHeaderError)) throw e;
+    parsed = parseDicomFile(new Uint8Array(await readFile(file)), file, { untilPixelData: true });
+  }
+  return readDicomHeader(parsed);
+}
+
+export async function loadPaths(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const { files, errors } = await expandPaths(paths);
+  const volumes: Volume[] = [];
+  const headers: DicomHeader[] = [];
+  let done = 0;
+  for (const file of files) {
+    try {
+      const { bytes, whole } = await readHead(file);
+      if (looksLikeNifti(file, bytes)) {
+        const all = whole ? bytes : new Uint8Array(await readFile(file));
+        const volume = readNifti(all, file, { timeIndex: options.niftiTimeIndex ?? 0 });
+        volume.metadata.sourceFileCount = 1;
+        volumes.push(volume);
+      } else {
+        headers.push(await readHeader(file, bytes, whole));
+      }
+    } catch (e) {
+      errors.push({ file, reason: reasonOf(e, file) });
+    }
+    options.onProgress?.({ phase: 'headers', done: ++done, total: files.length });
+  }
+  if (headers.length > 0) {
+    const dicom = await decodeDicom(headers, options);
+    volumes.push(...dicom.volumes);
+    errors.push(...dicom.errors);
+  }
+  return { volumes, errors };
+}
+
+/** Plans volumes, decodes their pixels in workers; a file that fails to decode is dropped and its series re-planned. */
+async function decodeDicom(headers: DicomHeader[], options: LoadOptions): Promise<LoadResult> {
+  const planned = planVolumes(headers);
+  const errors: LoadError[] = [...planned.errors];
+  const volumes: Volume[] = [];
+  const totalSlices = planned.plans.reduce((n, p) => n + p.sources.length, 0);
+  const files = new Set(planned.plans.flatMap((p) => p.sources.map((s) => s.file)));
+  const workers = Math.max(1, Math.min(options.workers ?? Math.min(availableParallelism(), 8), files.size));
+  const pool = new DecodePool(workers, (options.fileTimeoutS ?? 60) * 1000);
+  let planKey = 0;
+  let slicesDone = 0;
+  try {
+    let queue: VolumePlan[] = planned.plans;
+    for (let round = 0; queue.length > 0 && round < 4; round++) {
+      const retry: VolumePlan[] = [];
+      await Promise.all(
+        queue.map(async (plan) => {
+          const key = ++planKey;
+          const stack = allocateScalars(plan, true);
+          pool.addPlan({ type: 'plan', planKey: key, plan, buffer: stack.buffer as SharedArrayBuffer });
+          const byFile = new Map<string, number[]>();
+          plan.sources.forEach((src, s) => {
+            const list = byFile.get(src.file);
+            if (list) list.push(s);
+            else byFile.set(src.file, [s]);
+          });
+          const failed: LoadError[] = [];
+          await Promise.all(
+            [...byFile].map(async ([file, slices]) => {
+              const reason = await pool.decode(key, file, slices);
+              if (reason !== undefined) failed.push({ file, reason });
+              slicesDone += slices.length;
+              options.onProgress?.({ phase: 'pixels', done: Math.min(slicesDone, totalSlices), total: totalSlices });
+            }),
+          );
+          pool.forgetPlan(key);
+          if (failed.length === 0) {
+            const volume = finishVolume(plan, stack);
+            volume.metadata.sourceFileCount = byFile.size;
+            volumes.push(volume);
+            return;
+          }
+          errors.push(...failed);
+          const bad = new Set(failed.map((f) => f.file));
+          const keep = headers.filter((h) => !bad.has(h.file) && plan.sources.some((s) => s.file === h.file));
+          const again = planVolumes(keep);
+          retry.push(...again.plans);
+          errors.push(...again.errors.filter((e) => !errors.some((x) => x.file === e.file)));
+        }),
+      );
+      queue = retry;
+    }
+  } finally {
+    await pool.close();
+  }
+  volumes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { volumes, errors };
+}
