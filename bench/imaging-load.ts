@@ -8,7 +8,8 @@ const t0 = performance.now();
 const { volumes, errors } = await loadPaths([dir]);
 const seconds = (performance.now() - t0) / 1000;
 const v = volumes[0];
-if (!v || volumes.length !== 1 || errors.length) throw new Error(`expected one volume, got ${volumes.length} and ${errors.length} errors`);
+if (!v || volumes.length !== 1 || errors.length)
+  throw new Error(`expected one volume, got ${volumes.length} and ${errors.length} errors`);
 console.log(
   JSON.stringify({
     seconds,
@@ -16,6 +17,12 @@ console.log(
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     voxelBytes: v.scalars.byteLength,
     dimensions: v.dimensions,
-    checksum: v.scalars.reduce((a: number, x: number) => a + x, 0),
+    checksum: checksum(v.scalars),
   }),
 );
+
+function checksum(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
+  return sum;
+}

@@ -26,11 +26,29 @@ export async function run(args: string[]): Promise<void> {
   const files = readdirSync(ctDir).filter((f) => f.endsWith('.dcm'));
   for (const f of files) readFileSync(join(ctDir, f)); // warm the page cache for both sides alike
 
-  const ours: { seconds: number; maxRssBytes: number; baselineRssBytes: number; voxelBytes: number; checksum: number }[] = [];
+  const ours: {
+    seconds: number;
+    maxRssBytes: number;
+    baselineRssBytes: number;
+    voxelBytes: number;
+    checksum: number;
+  }[] = [];
   const peer: { seconds: number; checksum: number }[] = [];
   for (let i = 0; i < 3; i++) {
-    ours.push(JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(here, 'imaging-load.ts'), ctDir], { encoding: 'utf8' })));
-    peer.push(JSON.parse(execFileSync('/usr/bin/python3', [join(here, 'peers', 'pydicom_load.py'), ctDir], { encoding: 'utf8' })));
+    ours.push(
+      JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', join(here, 'imaging-load.ts'), ctDir], {
+          encoding: 'utf8',
+        }),
+      ),
+    );
+    peer.push(
+      JSON.parse(
+        execFileSync('/usr/bin/python3', [join(here, 'peers', 'pydicom_load.py'), ctDir], {
+          encoding: 'utf8',
+        }),
+      ),
+    );
   }
   if (ours[0]!.checksum !== peer[0]!.checksum)
     throw new Error(`voxel checksums differ: ours ${ours[0]!.checksum}, pydicom ${peer[0]!.checksum}`);

@@ -26,6 +26,4 @@ export interface ForgetMessage {
 export type ToWorker = PlanMessage | TaskMessage | ForgetMessage;
 
 export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'done'; taskId: number }
-  | { type: 'error'; taskId: number; reason: string };
+  { type: 'ready' } | { type: 'done'; taskId: number } | { type: 'error'; taskId: number; reason: string };

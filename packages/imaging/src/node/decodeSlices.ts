@@ -16,8 +16,8 @@ const CTORS = {
   float32: Float32Array,
 } as const satisfies Record<VoxelType, unknown>;
 
-export function viewOfBuffer(type: VoxelType, buffer: ArrayBufferLike): VoxelArray {
-  return new CTORS[type](buffer);
+export function viewOfBuffer(type: VoxelType, buffer: SharedArrayBuffer | ArrayBuffer): VoxelArray {
+  return new CTORS[type](buffer as ArrayBuffer);
 }
 
 /** Decodes the listed stack slices of one file into `target`. Throws "<file>: <reason>". */

@@ -24,7 +24,15 @@ port.on('message', (msg: ToWorker) => {
       return;
     }
     readFile(msg.file)
-      .then((buf) => decodeSliceInto(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), msg.file, entry.plan, msg.slices, entry.target))
+      .then((buf) =>
+        decodeSliceInto(
+          new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength),
+          msg.file,
+          entry.plan,
+          msg.slices,
+          entry.target,
+        ),
+      )
       .then(
         () => send({ type: 'done', taskId: msg.taskId }),
         (e: unknown) => send({ type: 'error', taskId: msg.taskId, reason: reasonOf(e, msg.file) }),

@@ -5,8 +5,31 @@ import type { LoadError } from '../dicom/types.ts';
 
 /** Extensions that are never images: skipped silently inside folders (named explicitly, they are reported). */
 const NOT_IMAGING = new Set([
-  '.json', '.txt', '.md', '.csv', '.xml', '.html', '.htm', '.png', '.jpg', '.jpeg', '.gif', '.pdf', '.zip',
-  '.py', '.sh', '.js', '.ts', '.mcap', '.stl', '.obj', '.ply', '.log', '.ini', '.yaml', '.yml',
+  '.json',
+  '.txt',
+  '.md',
+  '.csv',
+  '.xml',
+  '.html',
+  '.htm',
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.gif',
+  '.pdf',
+  '.zip',
+  '.py',
+  '.sh',
+  '.js',
+  '.ts',
+  '.mcap',
+  '.stl',
+  '.obj',
+  '.ply',
+  '.log',
+  '.ini',
+  '.yaml',
+  '.yml',
 ]);
 
 export interface FileList {
@@ -37,7 +60,10 @@ export async function expandPaths(paths: readonly string[]): Promise<FileList> {
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (e) {
-      errors.push({ file: dir, reason: `cannot list folder: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+      errors.push({
+        file: dir,
+        reason: `cannot list folder: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -53,7 +79,10 @@ export async function expandPaths(paths: readonly string[]): Promise<FileList> {
       st = await stat(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      errors.push({ file: p, reason: code === 'ENOENT' ? 'no such file or folder' : `cannot open: ${code ?? String(e)}` });
+      errors.push({
+        file: p,
+        reason: code === 'ENOENT' ? 'no such file or folder' : `cannot open: ${code ?? String(e)}`,
+      });
       continue;
     }
     if (st.isDirectory()) await walk(p);

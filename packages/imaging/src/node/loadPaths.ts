@@ -140,7 +140,11 @@ async function decodeDicom(headers: DicomHeader[], options: LoadOptions): Promis
               const reason = await pool.decode(key, file, slices);
               if (reason !== undefined) failed.push({ file, reason });
               slicesDone += slices.length;
-              options.onProgress?.({ phase: 'pixels', done: Math.min(slicesDone, totalSlices), total: totalSlices });
+              options.onProgress?.({
+                phase: 'pixels',
+                done: Math.min(slicesDone, totalSlices),
+                total: totalSlices,
+              });
             }),
           );
           pool.forgetPlan(key);

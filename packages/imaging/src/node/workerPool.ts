@@ -42,7 +42,13 @@ export class DecodePool {
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_URL);
-    const slot: Slot = { worker, ready: Promise.resolve(), knownPlans: new Set(), busy: false, started: false };
+    const slot: Slot = {
+      worker,
+      ready: Promise.resolve(),
+      knownPlans: new Set(),
+      busy: false,
+      started: false,
+    };
     slot.ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
         if (m.type === 'ready') {
@@ -69,7 +75,8 @@ export class DecodePool {
   forgetPlan(planKey: number): void {
     this.plans.delete(planKey);
     for (const slot of this.slots)
-      if (slot.knownPlans.delete(planKey)) slot.worker.postMessage({ type: 'forget', planKey } satisfies ToWorker);
+      if (slot.knownPlans.delete(planKey))
+        slot.worker.postMessage({ type: 'forget', planKey } satisfies ToWorker);
   }
 
   /** Resolves with undefined on success or the reason the file failed. */
@@ -107,9 +114,18 @@ export class DecodePool {
       slot.worker.postMessage(plan satisfies ToWorker);
       slot.knownPlans.add(task.planKey);
     }
-    const timer = setTimeout(() => this.onCrash(slot, `decoding took longer than ${this.taskTimeoutMs / 1000} s`), this.taskTimeoutMs);
+    const timer = setTimeout(
+      () => this.onCrash(slot, `decoding took longer than ${this.taskTimeoutMs / 1000} s`),
+      this.taskTimeoutMs,
+    );
     this.running.set(slot, { task, timer });
-    slot.worker.postMessage({ type: 'task', taskId: task.taskId, planKey: task.planKey, file: task.file, slices: task.slices } satisfies ToWorker);
+    slot.worker.postMessage({
+      type: 'task',
+      taskId: task.taskId,
+      planKey: task.planKey,
+      file: task.file,
+      slices: task.slices,
+    } satisfies ToWorker);
   }
 
   private onResult(slot: Slot, m: FromWorker): void {
@@ -137,7 +153,8 @@ export class DecodePool {
     if (!slot.started && ++this.startFailures > 3) {
       // Do not respawn forever: fail what is queued with the reason.
       this.slots.splice(index, 1);
-      if (this.slots.length === 0) for (const t of this.queue.splice(0)) t.resolve(`decoder could not start: ${reason}`);
+      if (this.slots.length === 0)
+        for (const t of this.queue.splice(0)) t.resolve(`decoder could not start: ${reason}`);
       return;
     }
     this.slots[index] = this.spawn();

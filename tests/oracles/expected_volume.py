@@ -1,0 +1,67 @@
+"""Independent oracle for `neuroplan inspect`: geometry and value statistics of a DICOM series or a
+NIfTI file, computed with pydicom / nibabel / numpy only (no NeuroPlan code).
+
+usage: expected_volume.py dicom FILE...   (one series, any order)
+       expected_volume.py nifti FILE
+prints {"dimensions","spacingMm","originLps","directionLps" (row-major, columns = i,j,k axes),"min","max","mean"}
+"""
+import json
+import sys
+
+import numpy as np
+
+
+def dicom(files):
+    import pydicom
+
+    ds = [pydicom.dcmread(f) for f in files]
+    iop = np.array(ds[0].ImageOrientationPatient, dtype=float)
+    row, col = iop[:3], iop[3:]
+    normal = np.cross(row, col)
+    ds.sort(key=lambda d: float(np.dot(normal, np.array(d.ImagePositionPatient, dtype=float))))
+    pos = [np.array(d.ImagePositionPatient, dtype=float) for d in ds]
+    dr, dc = (float(x) for x in ds[0].PixelSpacing)  # between rows, between columns
+    if len(ds) > 1:
+        steps = [float(np.dot(normal, pos[i + 1] - pos[i])) for i in range(len(ds) - 1)]
+        dk = float(np.median(steps))
+    else:
+        dk = float(getattr(ds[0], "SpacingBetweenSlices", getattr(ds[0], "SliceThickness", 1.0)))
+    direction = np.column_stack([row, col, normal])
+    vals = np.stack(
+        [d.pixel_array.astype(np.float64) * float(getattr(d, "RescaleSlope", 1)) + float(getattr(d, "RescaleIntercept", 0)) for d in ds]
+    )
+    return {
+        "seriesInstanceUid": str(ds[0].SeriesInstanceUID),
+        "dimensions": [int(ds[0].Columns), int(ds[0].Rows), len(ds)],
+        "spacingMm": [dc, dr, dk],
+        "originLps": pos[0].tolist(),
+        "directionLps": direction.reshape(-1).tolist(),
+        "min": float(vals.min()),
+        "max": float(vals.max()),
+        "mean": float(vals.mean()),
+    }
+
+
+def nifti(path):
+    import nibabel as nib
+
+    img = nib.load(path)
+    affine = np.diag([-1.0, -1.0, 1.0, 1.0]) @ img.affine  # RAS -> LPS
+    m = affine[:3, :3]
+    spacing = np.linalg.norm(m, axis=0)
+    data = np.asanyarray(img.dataobj).astype(np.float64)
+    if data.ndim > 3:
+        data = data[..., 0]
+    return {
+        "dimensions": [int(x) for x in data.shape[:3]],
+        "spacingMm": spacing.tolist(),
+        "originLps": affine[:3, 3].tolist(),
+        "directionLps": (m / spacing).reshape(-1).tolist(),
+        "min": float(data.min()),
+        "max": float(data.max()),
+        "mean": float(data.mean()),
+    }
+
+
+kind = sys.argv[1]
+print(json.dumps(dicom(sys.argv[2:]) if kind == "dicom" else nifti(sys.argv[2])))
