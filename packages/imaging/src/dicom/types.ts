@@ -21,6 +21,11 @@ export interface PixelFormat {
   photometricInterpretation: string;
   planarConfiguration: 0 | 1;
   transferSyntaxUid: string;
+  /**
+   * True for Float Pixel Data (7FE0,0008): samples are IEEE float32 (bitsAllocated 32) and decodeFrame
+   * returns a Float32Array; pixelRepresentation is then meaningless (0).
+   */
+  floatPixelData?: boolean;
 }
 
 /** Plane geometry of one image (a frame, or one tile of a mosaic), all in LPS mm. */
