@@ -1,5 +1,5 @@
 /** Decode worker: reads a file, decodes the frames it was asked for, writes them into the shared stack. */
-import { readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './decodeProtocol.ts';
 import type { VolumePlan } from '../dicom/types.ts';
@@ -23,16 +23,8 @@ port.on('message', (msg: ToWorker) => {
       send({ type: 'error', taskId: msg.taskId, reason: 'internal: plan not sent to worker' });
       return;
     }
-    readFile(msg.file)
-      .then((buf) =>
-        decodeSliceInto(
-          new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength),
-          msg.file,
-          entry.plan,
-          msg.slices,
-          entry.target,
-        ),
-      )
+    Promise.resolve()
+      .then(() => decodeSliceInto(readWhole(msg.file), msg.file, entry.plan, msg.slices, entry.target))
       .then(
         () => send({ type: 'done', taskId: msg.taskId }),
         (e: unknown) => send({ type: 'error', taskId: msg.taskId, reason: reasonOf(e, msg.file) }),
@@ -40,6 +32,28 @@ port.on('message', (msg: ToWorker) => {
   }
 });
 send({ type: 'ready' });
+
+/**
+ * One reusable read buffer per worker: a series is hundreds of same-sized files, and a fresh buffer
+ * each time only feeds the garbage collector. Safe because a file is fully decoded before the next read.
+ */
+let scratch = new Uint8Array(0);
+function readWhole(file: string): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (scratch.length < size) scratch = new Uint8Array(size);
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, scratch, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return scratch.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function reasonOf(e: unknown, file: string): string {
   const text = e instanceof Error ? e.message : String(e);

@@ -4,8 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, PlanMessage, ToWorker } from './decodeProtocol.ts';
-
-const WORKER_URL = new URL('./decodeWorker.mjs', import.meta.url);
+import { decodeWorkerUrl } from './workerScript.ts';
 
 interface Slot {
   worker: Worker;
@@ -33,15 +32,20 @@ export class DecodePool {
   /** Workers that died before they were ready: a broken installation, not a bad file. */
   private startFailures = 0;
 
-  constructor(
-    readonly size: number,
+  private constructor(
+    private readonly script: URL,
     private readonly taskTimeoutMs: number,
-  ) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  ) {}
+
+  /** Starts `size` workers; they load while the caller goes on (e.g. reading headers). */
+  static async start(size: number, taskTimeoutMs: number): Promise<DecodePool> {
+    const pool = new DecodePool(await decodeWorkerUrl(), taskTimeoutMs);
+    for (let i = 0; i < size; i++) pool.slots.push(pool.spawn());
+    return pool;
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(this.script);
     const slot: Slot = {
       worker,
       ready: Promise.resolve(),
@@ -64,7 +68,6 @@ export class DecodePool {
     worker.on('exit', (code) => {
       if (!this.closed && code !== 0) this.onCrash(slot, `decoder exited with code ${code}`);
     });
-    worker.unref();
     return slot;
   }
 
