@@ -1,5 +1,7 @@
 /** Progress on stderr, only for a person at a terminal (never mixed into --json output on stdout). */
-export function progressReporter(label: string): ((p: { phase: string; done: number; total: number }) => void) | undefined {
+export function progressReporter(
+  label: string,
+): ((p: { phase: string; done: number; total: number }) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
   let last = 0;
   return ({ phase, done, total }) => {

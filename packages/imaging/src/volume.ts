@@ -8,7 +8,8 @@
  */
 import { mat4Invert, transformPoint, type Mat3, type Mat4, type Vec3 } from './math.ts';
 
-export type VoxelArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+export type VoxelArray =
+  Uint8Array | Int8Array | Uint16Array | Int16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
 export type Modality = string; // DICOM Modality code (CT, MR, RTDOSE, ...) or 'MR'/'OT' for NIfTI.
 
@@ -91,9 +92,11 @@ export function makeIjkToLps(
 export function createVolume(init: VolumeInit): Volume {
   const [ni, nj, nk] = init.dimensions;
   for (const n of init.dimensions)
-    if (!Number.isInteger(n) || n < 1) throw new Error(`invalid volume dimensions ${init.dimensions.join('×')}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`invalid volume dimensions ${init.dimensions.join('×')}`);
   for (const s of init.spacingMm)
-    if (!(s > 0) || !Number.isFinite(s)) throw new Error(`invalid voxel spacing ${init.spacingMm.join(', ')} mm`);
+    if (!(s > 0) || !Number.isFinite(s))
+      throw new Error(`invalid voxel spacing ${init.spacingMm.join(', ')} mm`);
   if (init.scalars.length !== ni * nj * nk)
     throw new Error(`voxel array holds ${init.scalars.length} values, expected ${ni}×${nj}×${nk}`);
   if (init.directionLps.length !== 9) throw new Error('direction must be a 3×3 matrix');

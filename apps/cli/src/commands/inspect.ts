@@ -57,7 +57,7 @@ function printTable(report: InspectJson): void {
     out.push(`[${n + 1}] ${v.modality}  ${v.id}`);
     out.push(`    voxels      ${v.dimensions.join(' × ')}  from ${v.sourceFiles} file(s)`);
     out.push(`    spacing     ${triple(v.spacingMm, 4)} mm`);
-    out.push(`    origin      ${triple(v.originLps)} mm (LPS)`);
+    out.push(`    origin      (${v.originLps.map((x) => fmt(x)).join(', ')}) mm (LPS)`);
     const d = v.directionLps;
     out.push(
       `    axes (LPS)  i [${[d[0], d[3], d[6]].map((x) => fmt(x!, 4)).join(' ')}]  j [${[d[1], d[4], d[7]].map((x) => fmt(x!, 4)).join(' ')}]  k [${[d[2], d[5], d[8]].map((x) => fmt(x!, 4)).join(' ')}]`,
@@ -81,7 +81,10 @@ export function inspectCommand(program: Command, setExit: (code: number) => void
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--workers <n>', 'decode threads (default: number of cores)', (s) => Number.parseInt(s, 10))
     .action(async (paths: string[], opts: { json?: boolean; workers?: number }) => {
-      const result = await loadPaths(paths, { onProgress: progressReporter('loading'), workers: opts.workers });
+      const result = await loadPaths(paths, {
+        onProgress: progressReporter('loading'),
+        workers: opts.workers,
+      });
       const report = inspectJson(result);
       if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
       else printTable(report);

@@ -5,7 +5,8 @@ import { progressReporter } from '../progress.ts';
 
 const integer = (name: string, min: number, max: number) => (s: string) => {
   const n = Number(s);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`--${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InvalidArgumentError(`--${name} must be an integer from ${min} to ${max}`);
   return n;
 };
 
@@ -29,7 +30,8 @@ export function phantomCommand(program: Command, setExit: (code: number) => void
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
         process.stdout.write(`wrote ${result.files} files to ${opts.out}\n`);
-        for (const s of result.series) process.stdout.write(`  ${s.name}: ${s.dimensions.join(' × ')} in ${s.dir}\n`);
+        for (const s of result.series)
+          process.stdout.write(`  ${s.name}: ${s.dimensions.join(' × ')} in ${s.dir}\n`);
         process.stdout.write(`  ground truth: ${result.groundTruthPath}\n`);
       }
       setExit(0);
