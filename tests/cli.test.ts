@@ -150,7 +150,8 @@ describe('neuroplan phantom -> inspect (a case the loader has never seen)', () =
   it('writes CT, MR and angiography whose geometry the loader reads back exactly (pydicom oracle)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'np-phantom-')), 'case');
     mkdirSync(out, { recursive: true });
-    const seed = 1 + Math.floor(Math.random() * 1e6); // any seed must work
+    const seed = 1 + Math.floor(Math.random() * 1e6); // any seed must work; printed to reproduce a failure
+    console.log(`phantom seed ${seed}`);
     const w = neuroplan(['phantom', '--out', out, '--size', '40', '--seed', String(seed)]);
     expect(w.status, w.stderr).toBe(0);
     const truth = JSON.parse(readFileSync(join(out, 'ground-truth.json'), 'utf8'));

@@ -16,14 +16,17 @@ def dicom(files):
 
     ds = [pydicom.dcmread(f) for f in files]
     iop = np.array(ds[0].ImageOrientationPatient, dtype=float)
-    row, col = iop[:3], iop[3:]
+    # ImageOrientationPatient holds unit vectors written as rounded decimal strings: renormalise.
+    row, col = iop[:3] / np.linalg.norm(iop[:3]), iop[3:] / np.linalg.norm(iop[3:])
     normal = np.cross(row, col)
+    normal /= np.linalg.norm(normal)
     ds.sort(key=lambda d: float(np.dot(normal, np.array(d.ImagePositionPatient, dtype=float))))
     pos = [np.array(d.ImagePositionPatient, dtype=float) for d in ds]
     dr, dc = (float(x) for x in ds[0].PixelSpacing)  # between rows, between columns
     if len(ds) > 1:
-        steps = [float(np.dot(normal, pos[i + 1] - pos[i])) for i in range(len(ds) - 1)]
-        dk = float(np.median(steps))
+        # Evenly spaced series: the grid runs through the first and the last slice, so the spacing is
+        # their distance along the normal over N-1 (positions are decimal strings, rounded per slice).
+        dk = float(np.dot(normal, pos[-1] - pos[0])) / (len(ds) - 1)
     else:
         dk = float(getattr(ds[0], "SpacingBetweenSlices", getattr(ds[0], "SliceThickness", 1.0)))
     direction = np.column_stack([row, col, normal])
