@@ -19,6 +19,11 @@ export interface InspectVolumeJson {
   sourceFiles: number;
 }
 
+/** What the table shows beyond the JSON contract. */
+interface VolumeRow extends InspectVolumeJson {
+  description: string;
+}
+
 export interface InspectJson {
   volumes: InspectVolumeJson[];
   errors: { file: string; reason: string }[];
@@ -49,12 +54,13 @@ export function inspectJson(result: LoadResult): InspectJson {
 const fmt = (x: number, digits = 3) => (Number.isInteger(x) ? String(x) : x.toFixed(digits));
 const triple = (t: readonly number[], digits = 3) => t.map((x) => fmt(x, digits)).join(' × ');
 
-function printTable(report: InspectJson): void {
+function printTable(report: { volumes: VolumeRow[]; errors: InspectJson['errors'] }): void {
   const out: string[] = [];
   out.push(`${report.volumes.length} volume(s), ${report.errors.length} error(s)`);
   report.volumes.forEach((v, n) => {
     out.push('');
-    out.push(`[${n + 1}] ${v.modality}  ${v.id}`);
+    out.push(`[${n + 1}] ${v.modality}  ${v.description}`);
+    out.push(`    id          ${v.id}`);
     out.push(`    voxels      ${v.dimensions.join(' × ')}  from ${v.sourceFiles} file(s)`);
     out.push(`    spacing     ${triple(v.spacingMm, 4)} mm`);
     out.push(`    origin      (${v.originLps.map((x) => fmt(x)).join(', ')}) mm (LPS)`);
@@ -87,7 +93,14 @@ export function inspectCommand(program: Command, setExit: (code: number) => void
       });
       const report = inspectJson(result);
       if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
-      else printTable(report);
+      else
+        printTable({
+          ...report,
+          volumes: result.volumes.map((v, n) => ({
+            ...report.volumes[n]!,
+            description: v.metadata.seriesDescription ?? '',
+          })),
+        });
       setExit(result.volumes.length > 0 ? 0 : 1);
     });
 }
