@@ -14,6 +14,7 @@ import { planVolumes } from '../src/dicom/series.ts';
 import { assembleVolume } from '../src/dicom/assemble.ts';
 import { readPixelFormat } from '../src/dicom/pixelFormat.ts';
 import { decodeFrame } from '../src/dicom/decode.ts';
+import { writePhantomCase } from '../src/node/writePhantom.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const series = join(fixtures, 'dicom', 'series-ct-descending');
@@ -87,5 +88,23 @@ describe('loadPaths', () => {
       [join(dir, 'missing.nii'), join(dir, 'notes.txt')].sort(),
     );
     expect(errors.find((e) => e.file.endsWith('missing.nii'))!.reason).toMatch(/no such file/);
+  });
+
+  it('masks bits above HighBit in unsigned data on the fused fast path (values = stored & (2^BitsStored - 1), rescaled)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'np-loader-'));
+    await writePhantomCase(dir, { size: 24, slices: 6, seed: 3 });
+    const ctDir = join(dir, 'ct');
+    const clean = await loadPaths([ctDir], { workers: 2 });
+    const files = readdirSync(ctDir).map((f) => join(ctDir, f));
+    // The phantom CT stores 12 of 16 bits, unsigned, pixel data last: set junk bits 12..15 in every 7th pixel.
+    for (const f of files) {
+      const bytes = new Uint8Array(readFileSync(f));
+      const pixels = new Uint16Array(bytes.buffer, bytes.length - 24 * 24 * 2, 24 * 24);
+      for (let i = 0; i < pixels.length; i += 7) pixels[i] = pixels[i]! | 0xa000;
+      writeFileSync(f, bytes);
+    }
+    const dirty = await loadPaths([ctDir], { workers: 2 });
+    expect(dirty.errors).toEqual([]);
+    expect(Array.from(dirty.volumes[0]!.scalars)).toEqual(Array.from(clean.volumes[0]!.scalars));
   });
 });

@@ -20,6 +20,9 @@ export function allocateScalars(plan: VolumePlan, shared = false): VoxelArray {
  * Writes one decoded source slice (rescaled, mosaic tile cropped) into the stack buffer at slice s.
  * The voxel type was chosen so that integer targets only ever receive integer slope and intercept,
  * hence no rounding here; float32 targets get value = stored · slope + intercept.
+ * `storedMax`: for unsigned values that skipped decodeFrame's BitsStored scan, the largest valid stored
+ * value; the copy checks on the fly (one OR per value) and returns false if any value exceeds it, and
+ * the caller then writes the slice again from properly masked values. Returns true otherwise.
  */
 export function writeSlice(
   target: VoxelArray,
@@ -27,7 +30,8 @@ export function writeSlice(
   s: number,
   stored: StoredPixels,
   frame: FrameRef,
-): void {
+  storedMax?: number,
+): boolean {
   const { columns, rows, slices } = stackShape(plan);
   const file = plan.sources[s]?.file ?? plan.id;
   if (!Number.isInteger(s) || s < 0 || s >= slices)
@@ -47,6 +51,19 @@ export function writeSlice(
   const tile = frame.tile;
 
   if (!tile) {
+    let bitsSeen = 0;
+    if (storedMax !== undefined && slope === 1) {
+      for (let i = 0; i < sliceLength; i++) {
+        const v = stored[i]!;
+        bitsSeen |= v;
+        target[base + i] = v + intercept;
+      }
+      return bitsSeen >>> 0 <= storedMax;
+    }
+    if (storedMax !== undefined) {
+      for (let i = 0; i < sliceLength; i++) bitsSeen |= stored[i]!;
+      if (bitsSeen >>> 0 > storedMax) return false;
+    }
     if (slope === 1 && intercept === 0) {
       target.set(stored.subarray(0, sliceLength), base);
     } else if (slope === 1) {
@@ -54,7 +71,7 @@ export function writeSlice(
     } else {
       for (let i = 0; i < sliceLength; i++) target[base + i] = stored[i]! * slope + intercept;
     }
-    return;
+    return true;
   }
   if (tile.rowOffset + rows > plan.pixel.rows || tile.columnOffset + columns > stride)
     throw new Error(
@@ -63,8 +80,13 @@ export function writeSlice(
   for (let r = 0; r < rows; r++) {
     const src = (tile.rowOffset + r) * stride + tile.columnOffset;
     const dst = base + r * columns;
-    for (let c = 0; c < columns; c++) target[dst + c] = stored[src + c]! * slope + intercept;
+    for (let c = 0; c < columns; c++) {
+      const v = stored[src + c]!;
+      if (storedMax !== undefined && v > storedMax) return false;
+      target[dst + c] = v * slope + intercept;
+    }
   }
+  return true;
 }
 
 /** Turns a filled stack buffer into the final Volume (reconstructs when the plan says 'resample'). */

@@ -58,6 +58,12 @@ function applyBitsStored(values: StoredPixels, pixel: PixelFormat, owned: boolea
   const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
   const min = signed ? -(2 ** (bits - 1)) : 0;
   const n = values.length;
+  if (!signed) {
+    // Hot path (every uncompressed CT/MR slice): one OR per value, no branch; clean data is returned as is.
+    let bitsSeen = 0;
+    for (let k = 0; k < n; k++) bitsSeen |= values[k]!;
+    if (bitsSeen >>> 0 <= max) return values;
+  }
   let i = 0;
   while (i < n) {
     const v = values[i]!;
@@ -91,14 +97,24 @@ function numberOfFrames(parsed: ParsedDicom, fail: (r: string) => never): number
   return n;
 }
 
+export interface DecodeOptions {
+  /**
+   * Hot path for loaders that rescale every value anyway: native little-endian frames come back as a
+   * view WITHOUT the BitsStored scan, so the caller must check while it copies (writeSlice's
+   * `storedMax` does) and call decodeFrame again without this option if a value is out of range.
+   */
+  uncheckedNative?: boolean;
+}
+
 export async function decodeFrame(
   parsed: ParsedDicom,
   pixel: PixelFormat,
   frameIndex: number,
+  options: DecodeOptions = {},
 ): Promise<StoredPixels> {
   const { file } = parsed;
   try {
-    return await decodeOrThrow(parsed, pixel, frameIndex);
+    return await decodeOrThrow(parsed, pixel, frameIndex, options);
   } catch (e) {
     const reason = reasonOf(e);
     if (e instanceof Error && reason.startsWith(`${file}: `)) throw e;
@@ -110,6 +126,7 @@ async function decodeOrThrow(
   parsed: ParsedDicom,
   pixel: PixelFormat,
   frameIndex: number,
+  options: DecodeOptions,
 ): Promise<StoredPixels> {
   const { file, dataSet } = parsed;
   const fail = (reason: string): never => {
@@ -135,7 +152,17 @@ async function decodeOrThrow(
       fail(
         `pixel data is encapsulated but the transfer syntax ${describeTransferSyntax(uid)} is not compressed`,
       );
-    return decodeNative(parsed, pixel, element, frameIndex, frames, samples, syntax!.bigEndian, fail);
+    return decodeNative(
+      parsed,
+      pixel,
+      element,
+      frameIndex,
+      frames,
+      samples,
+      syntax!.bigEndian,
+      fail,
+      options,
+    );
   }
   if (!element.encapsulatedPixelData || !element.fragments)
     fail(`transfer syntax ${describeTransferSyntax(uid)} needs encapsulated pixel data, (7FE0,0010) is not`);
@@ -161,6 +188,7 @@ function decodeNative(
   samples: number,
   bigEndian: boolean,
   fail: (r: string) => never,
+  options: DecodeOptions,
 ): StoredPixels {
   const { bytes } = parsed;
   const available = Math.max(0, Math.min(element.length, bytes.length - element.dataOffset));
@@ -201,7 +229,8 @@ function decodeNative(
   const offset = bytes.byteOffset + element.dataOffset + start;
   if (!bigEndian && offset % bytesPerSample === 0) {
     // The hot path: a view on the file's bytes, no copy.
-    return applyBitsStored(new Ctor(bytes.buffer as ArrayBuffer, offset, samples), pixel, false);
+    const view = new Ctor(bytes.buffer as ArrayBuffer, offset, samples);
+    return options.uncheckedNative ? view : applyBitsStored(view, pixel, false);
   }
   const copy = bytes.slice(element.dataOffset + start, element.dataOffset + start + frameBytes);
   if (bigEndian && bytesPerSample > 1) swapBytes(copy, bytesPerSample);

@@ -35,6 +35,13 @@ export async function decodeSliceInto(
   for (const s of slices) {
     const source = plan.sources[s];
     if (!source) throw new Error(`${file}: internal: slice ${s} not in plan`);
+    // Unsigned data with unused high bits: skip the separate BitsStored scan and let the copy check.
+    const fused =
+      pixel.pixelRepresentation === 0 && !pixel.floatPixelData && pixel.bitsStored < pixel.bitsAllocated;
+    if (fused) {
+      const raw = await decodeFrame(parsed, pixel, source.frame.frameIndex, { uncheckedNative: true });
+      if (writeSlice(target, plan, s, raw, source.frame, 2 ** pixel.bitsStored - 1)) continue;
+    }
     const stored = await decodeFrame(parsed, pixel, source.frame.frameIndex);
     writeSlice(target, plan, s, stored, source.frame);
   }

@@ -4,7 +4,15 @@
  * packages stay external and are resolved from node_modules as usual) into a content-addressed file.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -18,7 +26,24 @@ export function decodeWorkerUrl(): Promise<URL> {
   return cached;
 }
 
+/** Cheap fingerprint of the package sources (paths, sizes, mtimes): a rebuild only when they change. */
+function sourceStamp(): string {
+  const hash = createHash('sha256');
+  const src = join(packageRoot, 'src');
+  for (const rel of (readdirSync(src, { recursive: true }) as string[]).sort()) {
+    const st = statSync(join(src, rel));
+    if (st.isFile()) hash.update(`${rel}:${st.size}:${st.mtimeMs};`);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
 async function build(): Promise<URL> {
+  const dir = join(packageRoot, 'node_modules', '.cache', 'neuroplan');
+  const manifest = join(dir, `decodeWorker-${sourceStamp()}.txt`);
+  if (existsSync(manifest)) {
+    const file = readFileSync(manifest, 'utf8');
+    if (existsSync(file)) return pathToFileURL(file);
+  }
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     entryPoints: [join(here, 'decodeWorker.ts')],
@@ -33,7 +58,6 @@ async function build(): Promise<URL> {
   const code = result.outputFiles[0]!.contents;
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
   // Inside the package so that the external npm imports resolve from its node_modules.
-  const dir = join(packageRoot, 'node_modules', '.cache', 'neuroplan');
   const file = join(dir, `decodeWorker-${hash}.mjs`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
@@ -41,5 +65,8 @@ async function build(): Promise<URL> {
     writeFileSync(tmp, code);
     renameSync(tmp, file); // atomic: concurrent processes never see a half-written worker
   }
+  const tmpManifest = `${manifest}.${process.pid}.tmp`;
+  writeFileSync(tmpManifest, file);
+  renameSync(tmpManifest, manifest);
   return pathToFileURL(file);
 }
