@@ -125,6 +125,7 @@ describe('neuroplan inspect', () => {
     expect(none.report.volumes).toEqual([]);
     expect(none.report.errors).toHaveLength(1);
     for (const args of [
+      [],
       ['inspect'],
       ['frobnicate'],
       ['inspect', dir, '--bogus-flag'],

@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
       if (
         e.code === 'commander.helpDisplayed' ||
         e.code === 'commander.version' ||
-        e.code === 'commander.help'
+        (e.code === 'commander.help' && argv.length > 0) // `neuroplan help [cmd]`; bare `neuroplan` is a usage error
       )
         return EXIT_OK;
       return EXIT_USAGE;

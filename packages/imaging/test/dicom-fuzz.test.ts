@@ -11,6 +11,7 @@ import type { DataSet, Element } from 'dicom-parser';
 import { parseDicomFile, TruncatedHeaderError } from '../src/dicom/parse.ts';
 import { readPixelFormat } from '../src/dicom/pixelFormat.ts';
 import { decodeFrame } from '../src/dicom/decode.ts';
+import { mulberry32 } from '../src/phantom/random.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const SOURCES = [
@@ -35,18 +36,6 @@ const SOURCES = [
   'transfer-syntax/mr_j2k_lossless.dcm',
   'transfer-syntax/mr_htj2k_lossless.dcm',
 ];
-
-/** mulberry32: small, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Variant {
   name: string;
@@ -87,7 +76,7 @@ function variantsOf(file: string, seed: number): Variant[] {
   const implicit = parsed.transferSyntaxUid === '1.2.840.10008.1.2';
   const bigEndian = parsed.transferSyntaxUid === '1.2.840.10008.1.2.2';
   const deflated = parsed.transferSyntaxUid.endsWith('.99');
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const int = (n: number) => Math.floor(rand() * n);
   const out: Variant[] = [];

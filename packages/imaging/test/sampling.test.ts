@@ -18,6 +18,7 @@ import { readNifti } from '../src/nifti/readNifti.ts';
 import { resampleVolume, type GridSpec } from '../src/resample.ts';
 import { reslicePlane } from '../src/reslice.ts';
 import { sampleLinear, sampleNearest } from '../src/sampling.ts';
+import { mulberry32 } from '../src/phantom/random.ts';
 import { createVolume, ijkToLpsPoint, type Volume } from '../src/volume.ts';
 
 const BRAIN = join(import.meta.dirname, 'fixtures/nifti/brain-t1.nii.gz');
@@ -45,18 +46,6 @@ print(json.dumps({
     'nearest': map_coordinates(data, ijk, order=0, mode='nearest').tolist(),
 }))
 `;
-
-/** Small seeded PRNG (mulberry32) so every run tests the same points. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const brain = readNifti(new Uint8Array(readFileSync(BRAIN)), 'brain-t1.nii.gz');
 
@@ -141,7 +130,7 @@ const rampVolume = analyticVolume([40, 36, 30], [1, 1.2, 1.5], [-20, 15, -10], O
 const rampCentre = ijkToLpsPoint(rampVolume, [19.5, 17.5, 14.5]);
 
 describe('sampleLinear / sampleNearest on the real brain (oracle: scipy map_coordinates at test time)', () => {
-  const random = rng(42);
+  const random = mulberry32(42);
   const [ni, nj, nk] = brain.dimensions;
   // Inputs: LPS points whose voxel index spans a little beyond the grid on every side.
   const points: Vec3[] = Array.from({ length: 600 }, () =>
@@ -179,7 +168,7 @@ describe('sampleLinear / sampleNearest on the real brain (oracle: scipy map_coor
   });
 
   it('is exact at voxel centres, the grid corners included', () => {
-    const r = rng(7);
+    const r = mulberry32(7);
     const idx: Vec3[] = [
       [0, 0, 0],
       [ni - 1, nj - 1, nk - 1],

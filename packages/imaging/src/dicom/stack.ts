@@ -31,6 +31,11 @@ export function newVoxelArray(type: VoxelType, length: number, shared = false, w
   }
 }
 
+/** A voxel array of `type` over an existing (e.g. shared) buffer, as a worker receives it. */
+export function voxelArrayOnBuffer(type: VoxelType, buffer: SharedArrayBuffer | ArrayBuffer): VoxelArray {
+  return new CONSTRUCTORS[type](buffer as SharedArrayBuffer);
+}
+
 /** Columns, rows and slice count of the stack buffer (a mosaic contributes tile-sized slices). */
 export function stackShape(plan: VolumePlan): { columns: number; rows: number; slices: number } {
   const tile = plan.sources[0]?.frame.tile;

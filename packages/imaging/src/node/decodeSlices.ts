@@ -3,22 +3,8 @@ import { parseDicomFile } from '../dicom/parse.ts';
 import { readPixelFormat } from '../dicom/pixelFormat.ts';
 import { decodeFrame } from '../dicom/decode.ts';
 import { writeSlice } from '../dicom/assemble.ts';
-import type { VolumePlan, VoxelType } from '../dicom/types.ts';
+import type { VolumePlan } from '../dicom/types.ts';
 import type { VoxelArray } from '../volume.ts';
-
-const CTORS = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  float32: Float32Array,
-} as const satisfies Record<VoxelType, unknown>;
-
-export function viewOfBuffer(type: VoxelType, buffer: SharedArrayBuffer | ArrayBuffer): VoxelArray {
-  return new CTORS[type](buffer as ArrayBuffer);
-}
 
 /** Decodes the listed stack slices of one file into `target`. Throws "<file>: <reason>". */
 export async function decodeSliceInto(

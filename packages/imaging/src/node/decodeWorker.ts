@@ -4,7 +4,8 @@ import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './decodeProtocol.ts';
 import type { VolumePlan } from '../dicom/types.ts';
 import type { VoxelArray } from '../volume.ts';
-import { decodeSliceInto, viewOfBuffer } from './decodeSlices.ts';
+import { decodeSliceInto } from './decodeSlices.ts';
+import { voxelArrayOnBuffer } from '../dicom/stack.ts';
 
 const port = parentPort;
 if (!port) throw new Error('decodeWorker must run in a worker thread');
@@ -14,7 +15,7 @@ const send = (m: FromWorker) => port.postMessage(m);
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'plan') {
-    plans.set(msg.planKey, { plan: msg.plan, target: viewOfBuffer(msg.plan.voxelType, msg.buffer) });
+    plans.set(msg.planKey, { plan: msg.plan, target: voxelArrayOnBuffer(msg.plan.voxelType, msg.buffer) });
   } else if (msg.type === 'forget') {
     plans.delete(msg.planKey);
   } else {
