@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './decodeProtocol.ts';
 import type { VolumePlan } from '../dicom/types.ts';
 import type { VoxelArray } from '../volume.ts';
-import { decodeSliceInto } from './decodeSlices.ts';
+import { decodeSliceInto } from '../dicom/decodeSlices.ts';
 import { voxelArrayOnBuffer } from '../dicom/stack.ts';
 
 const port = parentPort;

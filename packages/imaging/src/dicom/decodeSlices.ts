@@ -1,9 +1,9 @@
-/** The per-file decode step shared by the worker and the in-thread path. */
-import { parseDicomFile } from '../dicom/parse.ts';
-import { readPixelFormat } from '../dicom/pixelFormat.ts';
-import { decodeFrame } from '../dicom/decode.ts';
-import { writeSlice } from '../dicom/assemble.ts';
-import type { VolumePlan } from '../dicom/types.ts';
+/** The per-file step of the decode workers (worker threads, web workers): parse, decode, write the slices. */
+import { parseDicomFile } from './parse.ts';
+import { readPixelFormat } from './pixelFormat.ts';
+import { decodeFrame } from './decode.ts';
+import { writeSlice } from './assemble.ts';
+import type { VolumePlan } from './types.ts';
 import type { VoxelArray } from '../volume.ts';
 
 /** Decodes the listed stack slices of one file into `target`. Throws "<file>: <reason>". */

@@ -1,0 +1,10 @@
+/** Browser entry of @neuroplan/imaging: file loading with web workers. */
+export {
+  loadFiles,
+  type BrowserFile,
+  type BrowserLoadOptions,
+  type CodecWasmUrls,
+  type DecodeWorker,
+  type LoadProgress,
+  type LoadResult,
+} from './loadFiles.ts';
