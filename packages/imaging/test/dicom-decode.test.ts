@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDicomFile, TruncatedHeaderError, type ParsedDicom } from '../src/dicom/parse.ts';
 import { readPixelFormat } from '../src/dicom/pixelFormat.ts';
 import { decodeFrame, SUPPORTED_TRANSFER_SYNTAXES, type StoredPixels } from '../src/dicom/decode.ts';
+import { SOP_CLASS_NAMES } from '../src/dicom/sopClasses.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const TS = join(fixtures, 'transfer-syntax');
@@ -337,5 +338,145 @@ describe('parseDicomFile: framing and headers', () => {
     expect(() => parseDicomFile(new Uint8Array(3), 'tiny.dcm')).toThrow(
       /^tiny\.dcm: not a DICOM file: only 3 bytes/,
     );
+  });
+});
+
+/**
+ * Files from pydicom's own test corpus that the loader had never seen, and variants derived from them
+ * (fixtures/corpus/README.md). Expected values: the pydicom oracle (fixtures/anomalies/oracle_volumes.py
+ * 'frame' mode) reading the ORIGINAL file each variant was made from, and pydicom's UID dictionary for
+ * SOP class names.
+ */
+describe('parseDicomFile: files from the pydicom corpus', () => {
+  const CORPUS = join(fixtures, 'corpus');
+  const corpus = (name: string) => join(CORPUS, name);
+  const rescaledFrame = (file: string): number[] =>
+    (
+      JSON.parse(
+        execFileSync(
+          '/usr/bin/python3',
+          [join(fixtures, 'anomalies', 'oracle_volumes.py'), 'frame', file, '0'],
+          {
+            encoding: 'utf8',
+          },
+        ),
+      ) as { values: number[] }
+    ).values;
+
+  it('reads a data set encoded in the other VR than its transfer syntax says, and notes it', async () => {
+    for (const [variant, original, said, found] of [
+      ['mr_implicit_says_explicit.dcm', corpus('MR_small_implicit.dcm'), 'explicit', 'implicit'],
+      ['mr_explicit_says_implicit.dcm', MR, 'implicit', 'explicit'],
+    ] as const) {
+      const parsed = parse(corpus(variant));
+      expect(parsed.notes, variant).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `says ${said} VR, but the data set is encoded in ${found} VR: it was read as ${found} VR`,
+          ),
+        ),
+      ]);
+      // MR_small has no rescale: stored values are the oracle's values.
+      const pixel = readPixelFormat(parsed);
+      expect([pixel.rows, pixel.columns]).toEqual([64, 64]);
+      expect(compare(await decodeFrame(parsed, pixel, 0), rescaledFrame(original)).maxAbs).toBe(0);
+      // The header-only read takes the same decision.
+      expect(parse(corpus(variant), { untilPixelData: true }).notes).toEqual(parsed.notes);
+    }
+    // A file whose VR matches its transfer syntax carries no note, and one unreadable VR does not make
+    // an explicit data set implicit (its first value length does not read as implicit VR).
+    expect(parse(MR).notes).toBeUndefined();
+    const mr = new Uint8Array(readFileSync(MR));
+    const first = parse(MR).dataSet.elements['x00080008']!.dataOffset - 8;
+    expect(String.fromCharCode(mr[first + 4]!, mr[first + 5]!)).toBe('CS');
+    mr.set([0x3f, 0x3f], first + 4); // "??"
+    const odd = parseDicomFile(mr, 'odd-vr.dcm');
+    expect(odd.notes).toBeUndefined();
+    expect(readPixelFormat(odd).rows).toBe(64);
+    // SC_rgb_jpeg.dcm (pydicom: "Expected explicit VR, but found implicit VR"): readable, then refused as colour.
+    const rgb = parse(corpus('SC_rgb_jpeg.dcm'));
+    expect(rgb.notes?.join(' ')).toMatch(/JPEG Baseline.* says explicit VR, but .* implicit VR/);
+    expect(readPixelFormat(rgb)).toMatchObject({ samplesPerPixel: 3, photometricInterpretation: 'RGB' });
+  });
+
+  it('guesses the VR of a file meta without TransferSyntaxUID from the data set, with a note', async () => {
+    for (const [variant, original, vr] of [
+      ['mr_no_tsyntax_implicit.dcm', corpus('MR_small_implicit.dcm'), 'implicit'],
+      ['mr_no_tsyntax_explicit.dcm', MR, 'explicit'],
+    ] as const) {
+      const parsed = parse(corpus(variant));
+      expect(parsed.transferSyntaxUid).toBe(vr === 'implicit' ? '1.2.840.10008.1.2' : '1.2.840.10008.1.2.1');
+      expect(parsed.notes?.join(' ')).toMatch(
+        new RegExp(`no TransferSyntaxUID \\(0002,0010\\): the data set was read as ${vr} VR little endian`),
+      );
+      const pixel = readPixelFormat(parsed);
+      expect(compare(await decodeFrame(parsed, pixel, 0), rescaledFrame(original)).maxAbs).toBe(0);
+    }
+    // pydicom's own meta_missing_tsyntax.dcm: an implicit data set of private sequences and a 2-byte
+    // pixel data element without an image size. Readable now; refused for what it is.
+    const odd = parse(corpus('meta_missing_tsyntax.dcm'));
+    expect(odd.transferSyntaxUid).toBe('1.2.840.10008.1.2');
+    expect(odd.dataSet.elements['x7fe00010']?.length).toBe(2);
+    expect(() => readPixelFormat(odd)).toThrow(
+      /^.*meta_missing_tsyntax\.dcm: pixel data without a usable image size: no Rows \(0028,0010\), no Columns/,
+    );
+  });
+
+  it('calls a complete data set without pixel data "not an image", and retries a read that may be partial', () => {
+    const plan = new Uint8Array(readFileSync(corpus('rtplan.dcm')));
+    const notImage =
+      /^rtplan\.dcm: not an image: RT Plan Storage \(1\.2\.840\.10008\.5\.1\.4\.1\.1\.481\.5\) has no pixel data$/;
+    // The whole file, header only (the loader's reads): the plain reason. It is a TruncatedHeaderError so
+    // that a caller who gave only the start of a file retries with all of it.
+    expect(() => parseDicomFile(plan, 'rtplan.dcm', { untilPixelData: true })).toThrow(notImage);
+    expect(() => parseDicomFile(plan, 'rtplan.dcm', { untilPixelData: true })).toThrow(TruncatedHeaderError);
+    // Cut inside an element: an RT Plan never holds pixels, so the same words, at once, with no retry.
+    let cutInside = 0;
+    for (const cut of [600, 1000, 1500, 2000, 2600]) {
+      let error: unknown;
+      try {
+        parseDicomFile(plan.subarray(0, cut), 'rtplan.dcm', { untilPixelData: true });
+      } catch (e) {
+        error = e;
+      }
+      expect(String((error as Error).message), `cut at ${cut}`).toMatch(notImage);
+      if (!(error instanceof TruncatedHeaderError)) cutInside++;
+    }
+    expect(cutInside).toBeGreaterThan(0);
+    // A full parse of a non-image reads fine; the pixel layout is refused with the same words.
+    expect(() => readPixelFormat(parseDicomFile(plan, 'rtplan.dcm'))).toThrow(notImage);
+
+    // An image cut exactly at the end of the element before its pixel data reads as a complete data set
+    // without pixels: a retry signal (TruncatedHeaderError), and the whole file then reads.
+    const ct = new Uint8Array(readFileSync(CT));
+    const pixelHeader = parse(CT, { untilPixelData: true }).dataSet.elements['x7fe00010']!.dataOffset - 12;
+    expect(() =>
+      parseDicomFile(ct.subarray(0, pixelHeader), 'CT_small.dcm', { untilPixelData: true }),
+    ).toThrow(TruncatedHeaderError);
+    expect(() =>
+      parseDicomFile(ct.subarray(0, pixelHeader), 'CT_small.dcm', { untilPixelData: true }),
+    ).toThrow(
+      /^CT_small\.dcm: not an image: CT Image Storage \(1\.2\.840\.10008\.5\.1\.4\.1\.1\.2\) has no pixel data$/,
+    );
+    expect(
+      parseDicomFile(ct, 'CT_small.dcm', { untilPixelData: true }).dataSet.elements['x7fe00010'],
+    ).toBeDefined();
+  });
+
+  it('names SOP classes as pydicom 2.3 does', () => {
+    const uids = Object.keys(SOP_CLASS_NAMES);
+    const theirs = JSON.parse(
+      execFileSync(
+        '/usr/bin/python3',
+        [
+          '-c',
+          'import json, sys; from pydicom.uid import UID; print(json.dumps({u: UID(u).name for u in sys.argv[1:]}))',
+          ...uids,
+        ],
+        { encoding: 'utf8' },
+      ),
+    ) as Record<string, string>;
+    expect(uids.length).toBeGreaterThan(40);
+    expect(SOP_CLASS_NAMES).toEqual(theirs);
   });
 });

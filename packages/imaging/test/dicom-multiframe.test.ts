@@ -150,3 +150,83 @@ describe('Siemens mosaic', () => {
     );
   });
 });
+
+/**
+ * pydicom's single-frame cut-downs of multi-frame objects (fixtures/corpus/README.md) keep the per-frame
+ * data of the original: 3 per-frame functional group items (liver_1frame.dcm, a Segmentation) or 15 grid
+ * frame offsets (rtdose_*1frame.dcm) for one frame of pixel data. Expected volumes: tests/oracles/
+ * corpus_oracle.py (pydicom 2.3 + numpy: frame f takes per-frame item / offset f, as pydicom's own
+ * pixel_array of these files holds just that frame).
+ */
+describe('more per-frame values than frames (pydicom corpus)', () => {
+  const corpus = join(import.meta.dirname, 'fixtures', 'corpus');
+  const corpusOracle = (file: string) =>
+    (
+      JSON.parse(
+        execFileSync(
+          '/usr/bin/python3',
+          [join(import.meta.dirname, '..', '..', '..', 'tests', 'oracles', 'corpus_oracle.py'), corpus, file],
+          { encoding: 'utf8' },
+        ),
+      ) as { volumes: (Omit<OracleVolume, 'values'> & { stats: OracleVolume['stats'] })[] }
+    ).volumes;
+
+  function expectGeometryAndStats(volume: Volume, expected: ReturnType<typeof corpusOracle>[number]) {
+    expect(volume.dimensions).toEqual(expected.dimensions);
+    for (let a = 0; a < 3; a++) {
+      expect(Math.abs(volume.spacingMm[a]! - expected.spacingMm[a]!)).toBeLessThan(1e-6);
+      expect(Math.abs(volume.originLps[a]! - expected.originLps[a]!)).toBeLessThan(1e-6);
+    }
+    for (let c = 0; c < 9; c++)
+      expect(Math.abs(volume.directionLps[c]! - expected.directionLps[c]!)).toBeLessThan(1e-9);
+    let [min, max, sum] = [Infinity, -Infinity, 0];
+    for (const v of volume.scalars) [min, max, sum] = [Math.min(min, v), Math.max(max, v), sum + v];
+    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+    expect(close(min, expected.stats.min) && close(max, expected.stats.max), `${min}..${max}`).toBe(true);
+    expect(close(sum / volume.scalars.length, expected.stats.mean)).toBe(true);
+  }
+
+  it('uses the first PerFrameFunctionalGroupsSequence item of a one-frame Segmentation, with a warning', async () => {
+    const file = join(corpus, 'liver_1frame.dcm');
+    const { header, volume } = await loadOne(file);
+    expect(header.numberOfFrames).toBe(1);
+    expect(header.frames).toHaveLength(1);
+    expect(header.notes).toEqual([
+      'PerFrameFunctionalGroupsSequence (5200,9230) has 3 items for 1 frame: only the first was used, the rest ignored',
+    ]);
+    expect(volume.warnings).toContain(
+      'liver_1frame.dcm: PerFrameFunctionalGroupsSequence (5200,9230) has 3 items for 1 frame: only the first was used, the rest ignored.',
+    );
+    const [expected] = corpusOracle(file);
+    expectGeometryAndStats(volume, expected!);
+  });
+
+  it('uses the first GridFrameOffsetVector value of a one-frame RT Dose (native and RLE), with a warning', async () => {
+    for (const name of ['rtdose_1frame.dcm', 'rtdose_rle_1frame.dcm']) {
+      const file = join(corpus, name);
+      const { header, volume } = await loadOne(file);
+      expect(header.frames).toHaveLength(1);
+      expect(volume.warnings.join(' ')).toContain(
+        `${name}: GridFrameOffsetVector (3004,000C) has 15 values for 1 frame: only the first was used`,
+      );
+      const [expected] = corpusOracle(file);
+      expectGeometryAndStats(volume, expected!);
+    }
+  });
+
+  it('still refuses fewer per-frame items or offsets than frames', () => {
+    const withFrames = (file: string, frames: string) => {
+      const bytes = new Uint8Array(readFileSync(file));
+      const el = parse(file).dataSet.elements['x00280008']!;
+      expect(frames.length).toBeLessThanOrEqual(el.length);
+      bytes.set(new TextEncoder().encode(frames.padEnd(el.length, ' ')), el.dataOffset);
+      return parseDicomFile(bytes, 'edited.dcm');
+    };
+    expect(() => readDicomHeader(withFrames(join(anomalies, 'enhanced-mr.dcm'), '11'))).toThrow(
+      /^edited\.dcm: PerFrameFunctionalGroupsSequence \(5200,9230\) has 10 items for 11 frames$/,
+    );
+    expect(() => readDicomHeader(withFrames(join(anomalies, 'rtdose-relative.dcm'), '9'))).toThrow(
+      /^edited\.dcm: GridFrameOffsetVector \(3004,000C\) has 8 values for 9 frames$/,
+    );
+  });
+});

@@ -465,3 +465,40 @@ function readInstance(file: string): number {
   const header = readDicomHeader(parseDicomFile(new Uint8Array(readFileSync(file)), file));
   return header.instanceNumber!;
 }
+
+describe('planVolumes: what files tolerated, and which files lost images (hand-made headers)', () => {
+  it("makes each file's notes warnings of the volume it is in, once per note, naming the files", () => {
+    const note = 'the transfer syntax says explicit VR, but the data set is encoded in implicit VR';
+    const headers = [0, 1, 2, 3].map((z) => fakeHeader(`dir/f${z}.dcm`, z));
+    headers[1]!.notes = [note];
+    headers[3]!.notes = [note, 'another note'];
+    const other = fakeHeader('dir/other.dcm', 0, { series: '9.9' });
+    other.notes = ['only here'];
+    const { plans } = planVolumes([...headers, other]);
+    expect(plans).toHaveLength(2);
+    const main = plans.find((p) => p.sources.length === 4)!;
+    expect(main.warnings).toEqual([`2 files (f1.dcm, f3.dcm): ${note}.`, 'f3.dcm: another note.']);
+    expect(plans.find((p) => p.sources.length === 1)!.warnings).toContain('other.dcm: only here.');
+  });
+
+  it('names the files of dropped duplicate images beyond the 12 it describes', () => {
+    // Copies c1..cN of a 2-slice series at the same positions: copy c0 is kept, the others dropped.
+    const copies = (n: number) =>
+      [0, 1].flatMap((z) =>
+        Array.from({ length: n }, (_, c) => fakeHeader(`c${String(c).padStart(2, '0')}_s${z}.dcm`, z)),
+      );
+    const { plans } = planVolumes(copies(8));
+    expect(plans.map((p) => p.sources.map((s) => s.file))).toEqual([['c00_s0.dcm', 'c00_s1.dcm']]);
+    const warning = plans[0]!.warnings.find((w) => w.includes('already occupied'))!;
+    expect(warning).toMatch(
+      /^14 image\(s\) at an already occupied slice position were dropped: c01_s0\.dcm at 0\.00 mm \(kept c00_s0\.dcm/,
+    );
+    expect(warning).toMatch(/; and 2 more, of c06_s1\.dcm, c07_s1\.dcm\.$/);
+    for (let c = 1; c < 8; c++) for (const z of [0, 1]) expect(warning).toContain(`c0${c}_s${z}.dcm`);
+    // Many more: 12 images described, then the first 12 other files named and the rest counted.
+    const many = planVolumes(copies(31)).plans[0]!.warnings.find((w) => w.includes('already occupied'))!;
+    expect(many).toMatch(
+      /^60 image\(s\) .*; and 48 more, of c13_s0\.dcm, .*, c24_s0\.dcm and 36 other files\.$/,
+    );
+  });
+});

@@ -55,11 +55,12 @@ export function readDicomHeader(parsed: ParsedDicom): DicomHeader {
   const enhanced = shared !== undefined || perFrame !== undefined;
   const rescale = readRescale(ds, file) ?? { slope: 1, intercept: 0 };
 
+  const notes = [...(parsed.notes ?? [])];
   let frames: FrameRef[];
   if (modality === 'RTDOSE') {
     const doseScale = textValue(ds, 'x30040002')?.toUpperCase() === 'CGY' ? 0.01 : 1;
-    frames = rtDoseFrames(ds, file, numberOfFrames, rescale, doseScale);
-  } else if (enhanced) frames = enhancedFrames(ds, file, numberOfFrames, rescale);
+    frames = rtDoseFrames(ds, file, numberOfFrames, rescale, doseScale, notes);
+  } else if (enhanced) frames = enhancedFrames(ds, file, numberOfFrames, rescale, notes);
   else if (imageType?.includes('MOSAIC')) {
     if (numberOfFrames !== 1)
       throw new Error(`${file}: a Siemens mosaic with ${numberOfFrames} frames is not supported`);
@@ -104,5 +105,6 @@ export function readDicomHeader(parsed: ParsedDicom): DicomHeader {
   set('windowCenter', windowCenter);
   set('windowWidth', windowWidth !== undefined && windowWidth > 0 ? windowWidth : undefined);
   set('gantryTiltDeg', looseDecimal(ds, 'x00181120'));
+  if (notes.length > 0) header.notes = notes;
   return header;
 }

@@ -152,6 +152,14 @@ function checkPlainFrameCount(ds: DataSet, file: string, numberOfFrames: number,
 
 // ---------------------------------------------------------------- enhanced multi-frame
 
+/**
+ * Extra per-frame values beyond NumberOfFrames (e.g. a multi-frame object cut down to its first frames
+ * without its per-frame data): frame f keeps value f, as it would without the extras.
+ */
+const extraValues = (what: string, count: number, unit: string, frames: number): string =>
+  `${what} has ${count} ${unit} for ${frames} frame${frames === 1 ? '' : 's'}: ` +
+  `${frames === 1 ? 'only the first was' : `the first ${frames} were`} used, the rest ignored`;
+
 /** Dimension index pointers that mean "position in the stack" (not a separate stack). */
 const SPATIAL_DIMENSIONS = new Set(['x00209057', 'x00200032', 'x00209056']);
 /** Dimension index pointers that mean "time". */
@@ -167,12 +175,17 @@ export function enhancedFrames(
   file: string,
   numberOfFrames: number,
   topRescale: Rescale,
+  notes: string[] = [],
 ): FrameRef[] {
   const shared = firstItem(ds, 'x52009229');
   const perFrame = sequenceItems(ds, 'x52009230');
-  if (perFrame.length !== numberOfFrames && perFrame.length !== 0)
+  if (perFrame.length < numberOfFrames && perFrame.length !== 0)
     throw new Error(
       `${file}: PerFrameFunctionalGroupsSequence (5200,9230) has ${perFrame.length} items for ${numberOfFrames} frames`,
+    );
+  if (perFrame.length > numberOfFrames)
+    notes.push(
+      extraValues('PerFrameFunctionalGroupsSequence (5200,9230)', perFrame.length, 'items', numberOfFrames),
     );
   if (perFrame.length === 0 && numberOfFrames > MAX_PLAIN_FRAMES)
     throw new Error(`${file}: NumberOfFrames ${numberOfFrames} is implausibly large`);
@@ -237,6 +250,7 @@ export function rtDoseFrames(
   numberOfFrames: number,
   rescale: Rescale,
   doseScale: number,
+  notes: string[] = [],
 ): FrameRef[] {
   const plane = readPlaneGeometry(ds, file);
   if (!plane)
@@ -253,10 +267,14 @@ export function rtDoseFrames(
       );
     offsets = [0];
   }
-  if (offsets.length !== numberOfFrames)
+  if (offsets.length < numberOfFrames)
     throw new Error(
       `${file}: GridFrameOffsetVector (3004,000C) has ${offsets.length} values for ${numberOfFrames} frames`,
     );
+  if (offsets.length > numberOfFrames) {
+    notes.push(extraValues('GridFrameOffsetVector (3004,000C)', offsets.length, 'values', numberOfFrames));
+    offsets = offsets.slice(0, numberOfFrames);
+  }
   const normal = normalOf(plane);
   const relative = offsets[0] === 0;
   if (!relative && Math.abs(Math.abs(normal[2]) - 1) > 1e-6)

@@ -6,9 +6,11 @@
 import dicomParser from 'dicom-parser';
 import type { ByteArrayParser, ByteStream, DataSet, Element } from 'dicom-parser';
 import { Inflate, Z_FINISH } from 'pako';
+import { neverHasPixels, notAnImageReason, sopClassUidOf } from './sopClasses.ts';
 import {
   EXPLICIT_VR_BIG_ENDIAN,
   EXPLICIT_VR_LITTLE_ENDIAN,
+  describeTransferSyntax,
   IMPLICIT_VR_LITTLE_ENDIAN,
   transferSyntaxInfo,
 } from './transferSyntax.ts';
@@ -24,11 +26,18 @@ export interface ParsedDicom {
   dataSet: DataSet;
   /** From the file meta; for files without one, the guessed implicit/explicit VR (little or big endian). */
   transferSyntaxUid: string;
+  /**
+   * What was tolerated while reading, in words (e.g. a data set in another VR encoding than its transfer
+   * syntax says): readDicomHeader passes these on so they become warnings of the volume.
+   */
+  notes?: string[];
 }
 
 /**
- * The bytes given end inside the header (or before the pixel data element) in a header-only read:
- * retry with the whole file. When the bytes already were the whole file, the file is truncated.
+ * A header-only read found no pixel data within the bytes given: retry with the whole file. Either the
+ * bytes end inside the header (when they already were the whole file, the file is truncated), or they
+ * hold a complete data set without pixel data, and the message already says "not an image: ..." (a
+ * caller that gave only the start of the file learns from the retry whether more follows).
  */
 export class TruncatedHeaderError extends Error {
   override name = 'TruncatedHeaderError';
@@ -90,6 +99,59 @@ function sniffEncoding(bytes: Uint8Array, pos: number): Encoding | undefined {
   }
   return { implicitVr: !explicit, bigEndian: false };
 }
+
+const isUpper = (c: number | undefined): boolean => c !== undefined && c >= 0x41 && c <= 0x5a;
+/** VRs with a 2-byte reserved field and a 4-byte length in explicit VR (PS3.5 Table 7.1-1). */
+const LONG_LENGTH_VRS = new Set('OB OD OF OL OV OW SQ SV UC UN UR UT UV'.split(' '));
+
+/**
+ * Whether the little-endian data set at `pos` reads as this VR encoding: the first element header
+ * (explicit: two upper-case VR letters) and, when its value has a defined length that ends inside the
+ * bytes, the next one (explicit: VR letters again; implicit: a higher tag). 'unknown' when the bytes
+ * cannot tell (an undefined length, or a first value that runs past the bytes of a header-only read).
+ */
+function readsAs(bytes: Uint8Array, pos: number, implicitVr: boolean): 'yes' | 'no' | 'unknown' {
+  const hasVr = (at: number) => isUpper(bytes[at + 4]) && isUpper(bytes[at + 5]);
+  const tagAt = (at: number) => u16le(bytes, at) * 65536 + u16le(bytes, at + 2);
+  if (pos + 8 > bytes.length) return 'unknown';
+  if (!implicitVr && !hasVr(pos)) return 'no';
+  let next: number;
+  if (implicitVr) {
+    const length = u16le(bytes, pos + 4) + u16le(bytes, pos + 6) * 65536;
+    if (length === 0xffffffff) {
+      // Undefined length: a sequence, whose value starts with an item or its delimiter (FFFE,E000/E0DD).
+      if (pos + 12 > bytes.length) return 'unknown';
+      const item = u16le(bytes, pos + 10);
+      return u16le(bytes, pos + 8) === 0xfffe && (item === 0xe000 || item === 0xe0dd) ? 'yes' : 'unknown';
+    }
+    next = pos + 8 + length;
+  } else if (LONG_LENGTH_VRS.has(String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!))) {
+    if (pos + 12 > bytes.length) return 'unknown';
+    const length = u16le(bytes, pos + 8) + u16le(bytes, pos + 10) * 65536;
+    if (length === 0xffffffff) return 'unknown';
+    next = pos + 12 + length;
+  } else next = pos + 8 + u16le(bytes, pos + 6);
+  if (next === bytes.length) return 'yes';
+  if (next + 6 > bytes.length) return 'unknown';
+  // Explicit VR is told by its letters alone (tags out of order do not make it implicit); implicit VR
+  // has no mark of its own but the next tag, which must follow the first.
+  if (!implicitVr) return hasVr(next) ? 'yes' : 'no';
+  return tagAt(next) > tagAt(pos) ? 'yes' : 'no';
+}
+
+/**
+ * Whether a little-endian data set said to be in one VR encoding is in the other one. Explicit VR is
+ * recognised by its VR letters (strong evidence: two headers in a row); a data set said to be explicit is
+ * read as implicit only when its first header has no VR letters and reads as implicit VR.
+ */
+function otherVrFits(bytes: Uint8Array, pos: number, statedImplicit: boolean): boolean {
+  const explicit = readsAs(bytes, pos, false);
+  const implicit = readsAs(bytes, pos, true);
+  if (!statedImplicit) return explicit === 'no' && implicit === 'yes';
+  return (explicit === 'yes' && implicit !== 'yes') || (implicit === 'no' && explicit !== 'no');
+}
+
+const vrWords = (implicitVr: boolean) => (implicitVr ? 'implicit VR' : 'explicit VR');
 
 function encodingUid(e: Encoding): string {
   if (e.implicitVr) return IMPLICIT_VR_LITTLE_ENDIAN;
@@ -286,10 +348,37 @@ function parseOrThrow(bytes: Uint8Array, file: string, headerOnly: boolean): Par
   const sniffed = sniffEncoding(bytes, position);
   let encoding: Encoding;
   let deflated = false;
+  const notes: string[] = [];
+  const hasMeta = Object.keys(metaElements).length > 0;
   const info = transferSyntaxUid ? transferSyntaxInfo(transferSyntaxUid) : undefined;
   if (info) {
     encoding = { implicitVr: info.implicitVr, bigEndian: info.bigEndian };
     deflated = info.deflated;
+    // Some writers encode the data set in the other VR than the transfer syntax says (pydicom reads
+    // these too): when the first elements only make sense in the other encoding, use it.
+    const stated = encoding.implicitVr;
+    if (!deflated && !encoding.bigEndian && otherVrFits(bytes, position, stated)) {
+      encoding = { implicitVr: !stated, bigEndian: false };
+      notes.push(
+        `the transfer syntax ${describeTransferSyntax(transferSyntaxUid!)} says ${vrWords(stated)}, ` +
+          `but the data set is encoded in ${vrWords(!stated)}: it was read as ${vrWords(!stated)}`,
+      );
+    }
+  } else if (hasMeta && !transferSyntaxUid) {
+    // File meta without a TransferSyntaxUID: the bytes are DICOM (DICM and group 0002 say so), so the
+    // data set is read in the little-endian VR encoding its first elements fit, explicit if both do.
+    const explicit = readsAs(bytes, position, false) !== 'no';
+    if (!explicit && readsAs(bytes, position, true) === 'no')
+      throw new Error(
+        `${file}: the file meta information has no TransferSyntaxUID (0002,0010) and the data set reads ` +
+          'neither as explicit nor as implicit VR little endian',
+      );
+    encoding = { implicitVr: !explicit, bigEndian: false };
+    transferSyntaxUid = encodingUid(encoding);
+    notes.push(
+      `the file meta information has no TransferSyntaxUID (0002,0010): the data set was read as ` +
+        `${vrWords(encoding.implicitVr)} little endian, as its first elements are encoded`,
+    );
   } else if (sniffed) {
     // No meta, no transfer syntax, or one we do not know (decodeFrame names it): parse as the bytes look.
     encoding = sniffed;
@@ -319,11 +408,15 @@ function parseOrThrow(bytes: Uint8Array, file: string, headerOnly: boolean): Par
   // Stop at the pixel data element header: what follows is read below, tolerating a cut inside it.
   const header = parseElements(dataSet, stream, encoding, byteArray.length, 'x7fe00010');
   for (const [tag, el] of Object.entries(metaElements)) dataSet.elements[tag] = el;
+  const pixel = dataSet.elements['x7fe00010'];
+  const overran = header.failure !== undefined || stream.position > byteArray.length || !inflatedCompletely;
+  const sopClassUid = sopClassUidOf(dataSet);
+  // A structure set, plan, report... is no image however its data set ends: say so, no retry needed.
+  if (overran && !pixel && neverHasPixels(sopClassUid))
+    throw new Error(`${file}: ${notAnImageReason(sopClassUid)}`);
   if (header.failure !== undefined && !ranPastEnd(header.failure))
     throw new Error(`${file}: cannot parse the DICOM data set: ${header.failure}`);
 
-  const pixel = dataSet.elements['x7fe00010'];
-  const overran = header.failure !== undefined || stream.position > byteArray.length || !inflatedCompletely;
   if (overran) {
     // Only Float / Double Float Pixel Data (not stopped at) may run past the end: decodeFrame reports it.
     const culprit = overrunningElement(dataSet, byteArray.length);
@@ -342,17 +435,19 @@ function parseOrThrow(bytes: Uint8Array, file: string, headerOnly: boolean): Par
     }
   }
   if (pixel && !headerOnly) readPixelDataElement(dataSet, stream, pixel, encoding, byteArray.length);
-  if (headerOnly && !PIXEL_DATA_TAGS.some((t) => dataSet.elements[t] !== undefined))
-    throw truncated(
-      `no pixel data element within the ${byteArray.length} bytes read (cut short, or not an image)`,
-    );
 
-  if (Object.keys(metaElements).length === 0) {
+  if (!hasMeta) {
     const known = ['x00080016', 'x00080018', 'x00080060', 'x00100010', 'x00280010', ...PIXEL_DATA_TAGS];
     if (!known.some((t) => dataSet.elements[t] !== undefined))
       throw new Error(
         `${file}: not a DICOM file (no file meta information and none of the usual data elements)`,
       );
   }
-  return { file, bytes: byteArray, dataSet, transferSyntaxUid: transferSyntaxUid! };
+  // The data set read to the end of the bytes without pixel data: not an image, unless the bytes were only
+  // the start of the file (a header-only caller retries with the whole file on TruncatedHeaderError).
+  if (headerOnly && !PIXEL_DATA_TAGS.some((t) => dataSet.elements[t] !== undefined))
+    throw truncated(notAnImageReason(sopClassUid));
+  const parsed: ParsedDicom = { file, bytes: byteArray, dataSet, transferSyntaxUid: transferSyntaxUid! };
+  if (notes.length > 0) parsed.notes = notes;
+  return parsed;
 }

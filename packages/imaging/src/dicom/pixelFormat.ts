@@ -1,6 +1,7 @@
 /** The Image Pixel module of a parsed file, checked so that decoding can trust it. */
 import type { ParsedDicom } from './parse.ts';
 import { reasonOf } from './parse.ts';
+import { neverHasPixels, notAnImageReason, sopClassUidOf } from './sopClasses.ts';
 import type { PixelFormat } from './types.ts';
 
 const MONOCHROME_OR_PALETTE = new Set(['MONOCHROME1', 'MONOCHROME2', 'PALETTE COLOR']);
@@ -39,12 +40,24 @@ export function readPixelFormat(parsed: ParsedDicom): PixelFormat {
     dataSet.elements['x7fe00008'] !== undefined && dataSet.elements['x7fe00010'] === undefined;
   if (dataSet.elements['x7fe00009'] !== undefined && !floatPixelData && !dataSet.elements['x7fe00010'])
     fail('Double Float Pixel Data (7FE0,0009) is not supported');
-  if (!floatPixelData && dataSet.elements['x7fe00010'] === undefined)
-    fail('no pixel data element (7FE0,0010): not an image, or the file is cut short before it');
+  if (!floatPixelData && dataSet.elements['x7fe00010'] === undefined) {
+    const uid = sopClassUidOf(dataSet);
+    fail(
+      neverHasPixels(uid)
+        ? notAnImageReason(uid)
+        : `${notAnImageReason(uid)} element (7FE0,0010), or the file is cut short before it`,
+    );
+  }
 
   const rows = us('x00280010', 'Rows');
   const columns = us('x00280011', 'Columns');
-  if (!rows || !columns) fail(`image size is ${rows ?? 'missing'} rows × ${columns ?? 'missing'} columns`);
+  if (!rows || !columns) {
+    const size = (value: number | undefined, name: string) =>
+      value === undefined ? `no ${name}` : `${name} ${value}`;
+    fail(
+      `pixel data without a usable image size: ${size(rows, 'Rows (0028,0010)')}, ${size(columns, 'Columns (0028,0011)')}`,
+    );
+  }
   const samplesPerPixel = us('x00280002', 'SamplesPerPixel') ?? 1;
   if (samplesPerPixel !== 1 && samplesPerPixel !== 3)
     fail(`SamplesPerPixel ${samplesPerPixel} is not supported (only 1 or 3)`);

@@ -187,7 +187,7 @@ function planSeries(members: Slice[], errors: LoadError[]): Part[] {
   groups.forEach((group, g) => {
     const warnings = [...seriesWarnings];
     if (splitNote) warnings.push(`${splitNote.text} This volume: ${splitNote.each[g]}.`);
-    parts.push(...planStack(group, warnings));
+    parts.push(...planStack(group, warnings, errors));
   });
   return parts;
 }
@@ -266,7 +266,7 @@ function describeSplit(uid: string, groups: Slice[][]): { text: string; each: st
 // ---------------------------------------------------------------- one orientation group
 
 /** Sorts one plane group along its normal; resolves duplicate positions; splits at large gaps. */
-function planStack(group: Slice[], warnings: string[]): Part[] {
+function planStack(group: Slice[], warnings: string[], errors: LoadError[]): Part[] {
   const g0 = group[0]!.frame.geometry!;
   const normal = normalize(cross(g0.rowDirectionLps, g0.columnDirectionLps));
   const uid = seriesName(group[0]!);
@@ -288,9 +288,9 @@ function planStack(group: Slice[], warnings: string[]): Part[] {
   let timePoints: number | undefined;
   if (clusters.every((c) => c.length === 1)) stack = placed;
   else {
-    const resolved = resolveDuplicates(clusters, uid, notes);
+    const resolved = resolveDuplicates(clusters, uid, notes, errors);
     if ('split' in resolved)
-      return resolved.split.flatMap(([note, sub]) => planStack(sub, [...warnings, note]));
+      return resolved.split.flatMap(([note, sub]) => planStack(sub, [...warnings, note], errors));
     stack = resolved.stack;
     timePoints = resolved.timePoints;
   }
@@ -333,7 +333,12 @@ type Resolved = { stack: PlacedSlice[]; timePoints?: number } | { split: [string
  * Several images at one position: time points of 4D data (keep the first), mosaics of a time series
  * (keep the first file), separate acquisitions (split), or plain duplicates (keep one, name the rest).
  */
-function resolveDuplicates(clusters: PlacedSlice[][], uid: string, notes: string[]): Resolved {
+function resolveDuplicates(
+  clusters: PlacedSlice[][],
+  uid: string,
+  notes: string[],
+  errors: LoadError[],
+): Resolved {
   const multi = clusters.filter((c) => c.length > 1);
   const distinctIn = (c: PlacedSlice[], key: (s: PlacedSlice) => number | string | undefined) => {
     const values = c.map(key);
@@ -389,16 +394,37 @@ function resolveDuplicates(clusters: PlacedSlice[][], uid: string, notes: string
     };
   }
 
-  const dropped: string[] = [];
+  const dropped: PlacedSlice[] = [];
   const stack = clusters.map((c) => {
-    for (const s of c.slice(1)) dropped.push(`${describeSlice(s)} (kept ${describeSlice(c[0]!)})`);
+    dropped.push(...c.slice(1));
     return c[0]!;
   });
-  const shown = dropped.slice(0, 12).join('; ');
+  const kept = new Map(clusters.flatMap((c) => c.slice(1).map((s) => [s, c[0]!] as const)));
+  const shown = dropped
+    .slice(0, 12)
+    .map((s) => `${describeSlice(s)} (kept ${describeSlice(kept.get(s)!)})`)
+    .join('; ');
+  // Beyond the 12 images described, still name (the first 12 of) the files that lost images.
+  const moreFiles = uniqueFiles(dropped.slice(12)).map(baseName);
+  const more =
+    dropped.length > 12
+      ? `; and ${dropped.length - 12} more, of ${moreFiles.slice(0, 12).join(', ')}` +
+        (moreFiles.length > 12 ? ` and ${moreFiles.length - 12} other files` : '')
+      : '';
   notes.push(
-    `${dropped.length} image(s) at an already occupied slice position were dropped: ${shown}` +
-      `${dropped.length > 12 ? `; and ${dropped.length - 12} more` : ''}.`,
+    `${dropped.length} image(s) at an already occupied slice position were dropped: ${shown}${more}.`,
   );
+  // A file none of whose images is used is listed in `errors` too, so every input file is accounted for.
+  const used = new Set(stack.map((k) => k.header.file));
+  for (const file of uniqueFiles(dropped).filter((f) => !used.has(f))) {
+    const first = dropped.find((d) => d.header.file === file)!;
+    errors.push({
+      file,
+      reason:
+        `duplicate: its image at ${fmt(first.positionMm)} mm along the slice normal repeats ` +
+        `${baseName(kept.get(first)!.header.file)} of series ${uid}; not used`,
+    });
+  }
   return { stack };
 }
 
@@ -478,10 +504,29 @@ function metadataOf(part: Part): VolumeMetadata {
   return m;
 }
 
+/** What readDicomHeader tolerated in the files of a volume, each note once with the files it concerns. */
+function fileNotes(slices: readonly Slice[]): string[] {
+  const filesByNote = new Map<string, Set<string>>();
+  for (const { header } of slices)
+    for (const note of header.notes ?? []) {
+      const files = filesByNote.get(note) ?? new Set<string>();
+      files.add(baseName(header.file));
+      filesByNote.set(note, files);
+    }
+  return [...filesByNote].map(([note, set]) => {
+    const files = [...set];
+    const who =
+      files.length === 1
+        ? files[0]!
+        : `${files.length} files (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', ...' : ''})`;
+    return `${who}: ${note}.`;
+  });
+}
+
 function buildPlan(part: Part, id: string): VolumePlan {
   const first = part.slices[0]!;
   const header = first.header;
-  const warnings = [...part.warnings];
+  const warnings = [...part.warnings, ...fileNotes(part.slices)];
   let grid: GridGeometry;
   let reconstruction: VolumePlan['reconstruction'] = { kind: 'direct' };
   if (!part.placed) {

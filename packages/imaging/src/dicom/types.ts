@@ -85,6 +85,11 @@ export interface DicomHeader {
   numberOfFrames: number;
   /** The image planes this file contributes (mosaic: one per tile; enhanced: one per frame). */
   frames: FrameRef[];
+  /**
+   * What was tolerated in this file, in words (a data set in another VR than its transfer syntax says,
+   * more per-frame items than frames...): planVolumes makes them warnings of the volume the file is in.
+   */
+  notes?: string[];
 }
 
 export type VoxelType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'uint32' | 'float32';

@@ -358,6 +358,13 @@ export function readNifti(input: Uint8Array, file: string, options: NiftiReadOpt
     if (gzipProblem && detectMagic(data) === undefined) throw new Error(`${file}: ${gzipProblem.message}`);
   }
 
+  // A gzip-compressed DICOM file (or a DICOM file named .nii) is not "a NIfTI without magic": say what it is.
+  const dicm = data.length >= 132 && String.fromCharCode(...data.subarray(128, 132)) === 'DICM';
+  if (dicm && detectMagic(data) === undefined)
+    throw new Error(
+      `${file}: not a NIfTI file: it holds a DICOM file ("DICM" at byte 128)` +
+        (data !== bytes ? ' compressed with gzip; decompress it to load it' : ''),
+    );
   const h = parseHeader(data, file);
   const layout = dataLayout(h, file, warnings);
   if (timeIndexAsked >= layout.timePoints)
