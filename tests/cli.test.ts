@@ -8,29 +8,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { InspectJson, VolumeJson } from './inspectContract.ts';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'apps', 'cli', 'bin', 'neuroplan.mjs');
 const fixtures = join(root, 'packages', 'imaging', 'test', 'fixtures');
-
-interface VolumeJson {
-  id: string;
-  modality: string;
-  seriesInstanceUid: string | null;
-  dimensions: number[];
-  spacingMm: number[];
-  originLps: number[];
-  directionLps: number[];
-  min: number;
-  max: number;
-  mean: number;
-  warnings: string[];
-  sourceFiles: number;
-}
-interface InspectJson {
-  volumes: VolumeJson[];
-  errors: { file: string; reason: string }[];
-}
 
 function neuroplan(args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });

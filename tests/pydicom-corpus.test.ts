@@ -18,6 +18,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VolumeJson } from './inspectContract.ts';
 
 const CORPUS = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 const root = join(import.meta.dirname, '..');
@@ -53,19 +54,6 @@ function walk(dir: string): string[] {
   return out.sort();
 }
 
-interface VolumeJson {
-  id: string;
-  seriesInstanceUid: string | null;
-  dimensions: number[];
-  spacingMm: number[];
-  originLps: number[];
-  directionLps: number[];
-  min: number;
-  max: number;
-  mean: number;
-  warnings: string[];
-  sourceFiles: number;
-}
 interface OracleVolume {
   seriesInstanceUid: string | null;
   files: string[];

@@ -2,6 +2,7 @@
  * Lazy, cached loading of the emscripten codec builds (@cornerstonejs/codec-*), browser-safe: in Node the
  * modules find their .wasm beside their JS by themselves; browsers and bundlers set a locator.
  */
+import type { DecodedFrame } from './types.ts';
 
 /** Maps a codec's .wasm file name (e.g. "charlswasm_decode.wasm") to the URL or path it is served from. */
 export type WasmLocator = (wasmFileName: string) => string;
@@ -108,4 +109,32 @@ export function isWasmTrap(e: unknown): boolean {
 export function takeDecoded(decoder: EmscriptenDecoder): Uint8Array {
   const view = decoder.getDecodedBuffer();
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
+}
+
+/**
+ * The decode call every cornerstone codec shares: copy the codestream in, decode, read the frame out,
+ * always free the decoder (wasm memory is not garbage collected).
+ */
+export function decodeWith<M extends EmscriptenModule, D extends EmscriptenDecoder & { decode(): void }>(
+  codec: EmscriptenCodec<M>,
+  create: (m: M) => D,
+  data: Uint8Array,
+): Promise<DecodedFrame> {
+  return codec.run((m) => {
+    const decoder = create(m);
+    try {
+      decoder.getEncodedBuffer(data.length).set(data);
+      decoder.decode();
+      const info = decoder.getFrameInfo();
+      return {
+        bytes: takeDecoded(decoder),
+        bytesPerSample: info.bitsPerSample > 8 ? 2 : 1,
+        columns: info.width,
+        rows: info.height,
+        components: info.componentCount,
+      };
+    } finally {
+      decoder.delete();
+    }
+  });
 }

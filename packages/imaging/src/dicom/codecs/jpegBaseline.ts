@@ -1,5 +1,5 @@
 /** JPEG baseline / extended 8-bit (processes 1 and 2, also progressive 8-bit) with libjpeg-turbo (wasm). */
-import { EmscriptenCodec, takeDecoded, type EmscriptenDecoder, type EmscriptenModule } from './emscripten.ts';
+import { EmscriptenCodec, decodeWith, type EmscriptenDecoder, type EmscriptenModule } from './emscripten.ts';
 import type { DecodedFrame } from './types.ts';
 
 interface LibJpegTurbo extends EmscriptenModule {
@@ -12,21 +12,5 @@ const libjpegTurbo = new EmscriptenCodec<LibJpegTurbo>(
 );
 
 export function decodeJpeg8(data: Uint8Array): Promise<DecodedFrame> {
-  return libjpegTurbo.run((m) => {
-    const decoder = new m.JPEGDecoder();
-    try {
-      decoder.getEncodedBuffer(data.length).set(data);
-      decoder.decode();
-      const info = decoder.getFrameInfo();
-      return {
-        bytes: takeDecoded(decoder),
-        bytesPerSample: info.bitsPerSample > 8 ? 2 : 1,
-        columns: info.width,
-        rows: info.height,
-        components: info.componentCount,
-      };
-    } finally {
-      decoder.delete();
-    }
-  });
+  return decodeWith(libjpegTurbo, (m) => new m.JPEGDecoder(), data);
 }

@@ -1,5 +1,5 @@
 /** JPEG-LS lossless and near-lossless with CharLS (wasm). */
-import { EmscriptenCodec, takeDecoded, type EmscriptenDecoder, type EmscriptenModule } from './emscripten.ts';
+import { EmscriptenCodec, decodeWith, type EmscriptenDecoder, type EmscriptenModule } from './emscripten.ts';
 import type { DecodedFrame } from './types.ts';
 
 interface CharLs extends EmscriptenModule {
@@ -12,21 +12,5 @@ const charls = new EmscriptenCodec<CharLs>(
 );
 
 export function decodeJpegLs(data: Uint8Array): Promise<DecodedFrame> {
-  return charls.run((m) => {
-    const decoder = new m.JpegLSDecoder();
-    try {
-      decoder.getEncodedBuffer(data.length).set(data);
-      decoder.decode();
-      const info = decoder.getFrameInfo();
-      return {
-        bytes: takeDecoded(decoder),
-        bytesPerSample: info.bitsPerSample > 8 ? 2 : 1,
-        columns: info.width,
-        rows: info.height,
-        components: info.componentCount,
-      };
-    } finally {
-      decoder.delete();
-    }
-  });
+  return decodeWith(charls, (m) => new m.JpegLSDecoder(), data);
 }
