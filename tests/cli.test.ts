@@ -121,6 +121,25 @@ describe('neuroplan inspect', () => {
     }
   });
 
+  it('loads the asked volume of a 4D NIfTI with --time-index (nibabel oracle)', () => {
+    const nii = join(fixtures, 'nifti-variants', '4d-float32.nii.gz');
+    for (const t of [0, 2]) {
+      const r = neuroplan(['inspect', nii, '--json', '--time-index', String(t)]);
+      expect(r.status).toBe(0);
+      const v = (JSON.parse(r.stdout) as InspectJson).volumes[0]!;
+      const expected = JSON.parse(
+        execFileSync(
+          '/usr/bin/python3',
+          [join(import.meta.dirname, 'oracles', 'expected_volume.py'), 'nifti', nii, String(t)],
+          {
+            encoding: 'utf8',
+          },
+        ),
+      );
+      expectGeometry(v, expected);
+    }
+  });
+
   it('prints a readable table without --json', () => {
     const r = neuroplan(['inspect', join(fixtures, 'dicom', 'CT_small.dcm')]);
     expect(r.status).toBe(0);

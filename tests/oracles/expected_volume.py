@@ -2,7 +2,7 @@
 NIfTI file, computed with pydicom / nibabel / numpy only (no NeuroPlan code).
 
 usage: expected_volume.py dicom FILE...   (one series, any order)
-       expected_volume.py nifti FILE
+       expected_volume.py nifti FILE [TIME_INDEX]
 prints {"dimensions","spacingMm","originLps","directionLps" (row-major, columns = i,j,k axes),"min","max","mean"}
 """
 import json
@@ -45,7 +45,7 @@ def dicom(files):
     }
 
 
-def nifti(path):
+def nifti(path, time_index=0):
     import nibabel as nib
 
     img = nib.load(path)
@@ -54,7 +54,7 @@ def nifti(path):
     spacing = np.linalg.norm(m, axis=0)
     data = np.asanyarray(img.dataobj).astype(np.float64)
     if data.ndim > 3:
-        data = data[..., 0]
+        data = data[..., time_index]
     return {
         "dimensions": [int(x) for x in data.shape[:3]],
         "spacingMm": spacing.tolist(),
@@ -67,4 +67,4 @@ def nifti(path):
 
 
 kind = sys.argv[1]
-print(json.dumps(dicom(sys.argv[2:]) if kind == "dicom" else nifti(sys.argv[2])))
+print(json.dumps(dicom(sys.argv[2:]) if kind == "dicom" else nifti(sys.argv[2], *map(int, sys.argv[3:4]))))

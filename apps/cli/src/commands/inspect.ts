@@ -1,5 +1,5 @@
 /** `neuroplan inspect <file-or-folder>... [--json]`: what volumes these files make, and what could not be read. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { volumeStats, type Volume } from '@neuroplan/imaging';
 import { loadPaths, type LoadResult } from '@neuroplan/imaging/node';
 import { progressReporter } from '../progress.ts';
@@ -79,17 +79,30 @@ function printTable(report: { volumes: VolumeRow[]; errors: InspectJson['errors'
   process.stdout.write(out.join('\n') + '\n');
 }
 
+const count = (name: string, min: number, max: number) => (text: string) => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InvalidArgumentError(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+};
+
 export function inspectCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('inspect')
     .description('load DICOM files/folders and NIfTI files and describe the volumes they make')
     .argument('<paths...>', 'files or folders (folders are searched recursively)')
     .option('--json', 'print exactly one JSON object on stdout')
-    .option('--workers <n>', 'decode threads (default: number of cores)', (s) => Number.parseInt(s, 10))
-    .action(async (paths: string[], opts: { json?: boolean; workers?: number }) => {
+    .option('--workers <n>', 'decode threads (default: number of cores)', count('workers', 1, 64))
+    .option(
+      '--time-index <n>',
+      'which volume of 4D NIfTI files to load (default 0, the first)',
+      count('time-index', 0, 1e6),
+    )
+    .action(async (paths: string[], opts: { json?: boolean; workers?: number; timeIndex?: number }) => {
       const result = await loadPaths(paths, {
         onProgress: progressReporter('loading'),
         workers: opts.workers,
+        niftiTimeIndex: opts.timeIndex ?? 0,
       });
       const report = inspectJson(result);
       if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
