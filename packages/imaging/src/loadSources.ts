@@ -8,6 +8,7 @@ import { parseDicomFile, TruncatedHeaderError } from './dicom/parse.ts';
 import { readDicomHeader } from './dicom/header.ts';
 import { planVolumes } from './dicom/series.ts';
 import { finishVolume } from './dicom/assemble.ts';
+import { reasonOf } from './errorReason.ts';
 import type { DicomHeader, LoadError, VolumePlan } from './dicom/types.ts';
 import { isNifti, readNifti } from './nifti/readNifti.ts';
 import type { Volume, VoxelArray } from './volume.ts';
@@ -48,12 +49,6 @@ export interface LoadSourcesOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** Which volume of a 4D NIfTI to load (default 0). */
   niftiTimeIndex?: number;
-}
-
-/** The reason of an error without the leading "<file>: " (LoadError names the file separately). */
-export function reasonOf(e: unknown, file: string): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.startsWith(file) ? text.slice(file.length).replace(/^:\s*/, '') || text : text;
 }
 
 function looksLikeNifti(file: string, head: Uint8Array): boolean {

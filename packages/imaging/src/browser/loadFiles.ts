@@ -9,8 +9,9 @@ import { allocateScalars } from '../dicom/assemble.ts';
 import { stackShape, voxelArrayOnBuffer } from '../dicom/stack.ts';
 import type { LoadError } from '../dicom/types.ts';
 import { loadSources, type LoadProgress, type LoadResult, type StackDecoder } from '../loadSources.ts';
-import type { CodecWasmUrls } from './decodeProtocol.ts';
-import { BrowserDecodePool, type DecodeWorker } from './workerPool.ts';
+import type { DecodePool } from '../decodePool.ts';
+import type { CodecWasmUrls } from '../decodeProtocol.ts';
+import { startWebWorkerPool, type DecodeWorker } from './workerPool.ts';
 
 /**
  * One input file. A DOM File adapts as `{ name: f.webkitRelativePath || f.name, bytes: async () =>
@@ -63,7 +64,7 @@ function defaultWorkerCount(): number {
 
 /** Each plan's stack is shared with the workers, or filled here from the slices they return. */
 function stackDecoder(
-  pool: BrowserDecodePool,
+  pool: DecodePool,
   readers: Map<string, () => Promise<Uint8Array>>,
   shared: boolean,
 ): StackDecoder {
@@ -135,11 +136,11 @@ export async function loadFiles(
   }));
   const workers = Math.max(1, Math.min(options.workers ?? defaultWorkerCount(), sources.length));
   const shared = canShareMemory();
-  let pool: BrowserDecodePool | undefined;
+  let pool: DecodePool | undefined;
   try {
     // Workers start loading now, while the headers are read.
     if (sources.length > 0)
-      pool = BrowserDecodePool.start(
+      pool = startWebWorkerPool(
         workers,
         options.createWorker ?? defaultWorker,
         (options.fileTimeoutS ?? 60) * 1000,
@@ -148,6 +149,6 @@ export async function loadFiles(
     const loaded = await loadSources(sources, async () => stackDecoder(pool!, readers, shared), options);
     return { volumes: loaded.volumes, errors: [...errors, ...loaded.errors] };
   } finally {
-    pool?.close();
+    void pool?.close();
   }
 }

@@ -11,7 +11,8 @@ import { availableParallelism } from 'node:os';
 import { allocateScalars } from '../dicom/assemble.ts';
 import { loadSources, type LoadProgress, type LoadResult, type StackDecoder } from '../loadSources.ts';
 import { expandPaths } from './files.ts';
-import { DecodePool } from './workerPool.ts';
+import type { DecodePool } from '../decodePool.ts';
+import { startWorkerThreadPool } from './workerPool.ts';
 
 export type { LoadProgress, LoadResult };
 
@@ -58,7 +59,10 @@ function sharedStackDecoder(pool: DecodePool): StackDecoder {
       const stack = allocateScalars(plan, true);
       pool.addPlan({ type: 'plan', planKey: key, plan, buffer: stack.buffer as SharedArrayBuffer });
       return {
-        decodeFile: (file, slices) => pool.decode(key, file, slices),
+        decodeFile: async (file, slices) => {
+          const result = await pool.decode(key, file, slices);
+          return 'reason' in result ? result.reason : undefined;
+        },
         end: () => {
           pool.forgetPlan(key);
           return stack;
@@ -73,7 +77,7 @@ export async function loadPaths(paths: readonly string[], options: LoadOptions =
   // Workers start loading now, while the headers are read.
   const workers = Math.max(1, Math.min(options.workers ?? Math.min(availableParallelism(), 8), files.length));
   const poolStarting =
-    files.length > 0 ? DecodePool.start(workers, (options.fileTimeoutS ?? 60) * 1000) : undefined;
+    files.length > 0 ? startWorkerThreadPool(workers, (options.fileTimeoutS ?? 60) * 1000) : undefined;
   try {
     const loaded = await loadSources(
       files.map((file) => ({

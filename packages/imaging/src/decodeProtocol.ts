@@ -1,9 +1,14 @@
-/** Messages between the browser loader and its decode web workers (structured-clone safe). */
-import type { VolumePlan } from '../dicom/types.ts';
+/**
+ * Messages between a loader and its decode workers (structured-clone safe), for Node worker threads
+ * and browser web workers alike. A Node worker reads each file itself and always writes into a shared
+ * stack; a web worker is sent the file's bytes and, where the page cannot share memory, returns slices.
+ */
+import type { VolumePlan } from './dicom/types.ts';
 
 /** Where the codec .wasm files are served: one base URL for all, or file name → URL. */
 export type CodecWasmUrls = string | Record<string, string>;
 
+/** The first message a web worker gets (Node workers find the codecs in node_modules). */
 export interface InitMessage {
   type: 'init';
   codecWasm?: CodecWasmUrls;
@@ -14,8 +19,8 @@ export interface PlanMessage {
   planKey: number;
   plan: VolumePlan;
   /**
-   * The stack buffer every worker writes its slices into, when the page may share memory
-   * (crossOriginIsolated). Without it a worker returns the decoded slices instead.
+   * The stack buffer every worker writes its slices into. Absent where a page may not share memory
+   * (not crossOriginIsolated): the worker then returns the decoded slices instead.
    */
   buffer?: SharedArrayBuffer;
 }
@@ -27,8 +32,8 @@ export interface TaskMessage {
   file: string;
   /** Stack slice indices (into plan.sources) that come from this file. */
   slices: number[];
-  /** The whole file. */
-  bytes: Uint8Array;
+  /** The whole file, for a worker that cannot read it itself (browser). */
+  bytes?: Uint8Array;
 }
 
 export interface ForgetMessage {
