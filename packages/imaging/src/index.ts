@@ -1,6 +1,7 @@
 /** @neuroplan/imaging: browser-safe entry (no Node APIs). File loading lives in '@neuroplan/imaging/node'. */
 export * from './math.ts';
 export * from './volume.ts';
+export * from './task.ts';
 export type * from './dicom/types.ts';
 export { parseDicomFile, TruncatedHeaderError, type ParsedDicom } from './dicom/parse.ts';
 export { readPixelFormat } from './dicom/pixelFormat.ts';
@@ -13,3 +14,12 @@ export { sampleLinear, sampleNearest } from './sampling.ts';
 export { resampleVolume, type GridSpec } from './resample.ts';
 export { reslicePlane } from './reslice.ts';
 export * from './phantom/index.ts';
+export * from './surface/index.ts';
+export * from './registration/index.ts';
+export {
+  distanceTransform,
+  distanceMapMm,
+  type DistanceKind,
+  type DistanceTransformOptions,
+  type MaskGrid,
+} from './distance/distanceTransform.ts';
