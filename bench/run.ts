@@ -1,6 +1,7 @@
 /** `npm run bench -- <area>`: runs one benchmark area side by side with its peer. */
 const areas: Record<string, () => Promise<void>> = {
   imaging: async () => (await import('./imaging.ts')).run(process.argv.slice(3)),
+  reconstruction: async () => (await import('./reconstruction.ts')).run(process.argv.slice(3)),
 };
 
 const area = process.argv[2];

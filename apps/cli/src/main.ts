@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { inspectCommand } from './commands/inspect.ts';
 import { phantomCommand } from './commands/phantom.ts';
+import { registerCommand } from './commands/register.ts';
+import { surfaceCommand } from './commands/surface.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_NOTHING = 1;
@@ -22,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   inspectCommand(program, setExit);
   phantomCommand(program, setExit);
+  registerCommand(program, setExit);
+  surfaceCommand(program, setExit);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv, { from: 'user' });
