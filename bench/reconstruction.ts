@@ -12,7 +12,8 @@ export async function run(args: string[]): Promise<void> {
   const chosen = args.length ? args : Object.keys(parts);
   for (const name of chosen) {
     const load = parts[name];
-    if (!load) throw new Error(`unknown reconstruction benchmark "${name}" (have: ${Object.keys(parts).join(', ')})`);
+    if (!load)
+      throw new Error(`unknown reconstruction benchmark "${name}" (have: ${Object.keys(parts).join(', ')})`);
     await (await load()).run([]);
   }
 }

@@ -11,33 +11,24 @@
  * must give exactly the same volumes (ids, geometry, warnings, metadata, and sum/min/max/FNV-1a of the
  * voxel bytes), the same errors, and show that the work ran in web workers (their messages, counted).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve, sep } from 'node:path';
-import { build, type Plugin } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import { join, resolve, sep } from 'node:path';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandPaths, loadPaths, writePhantomCase } from '../packages/imaging/src/node/index.ts';
 import { summarize } from './browser-loader/summary.ts';
 import type { PageResult, PageSpec } from './browser-loader/page.ts';
+import {
+  bundlePage,
+  callInPage,
+  launchChromium,
+  skipWithoutChromium,
+  TestServer,
+} from './browser/harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--use-gl=angle',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-const skip = !existsSync(CHROMIUM) && !process.env['CI'];
-if (skip)
-  console.warn(`browser-loader.test.ts: SKIPPED: ${CHROMIUM} is missing (install Debian's chromium package)`);
+const skip = skipWithoutChromium('browser-loader.test.ts');
 
 const root = resolve(import.meta.dirname, '..');
 const imaging = join(root, 'packages', 'imaging');
@@ -53,65 +44,9 @@ const CODEC_WASM: Record<string, string> = {
   'dcmjs-native-codecs.wasm': 'dcmjs-codecs/build/dcmjs-native-codecs.wasm',
 };
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.wasm': 'application/wasm',
-};
-
-/**
- * Node builtins required by npm packages' Node code paths, never taken in a browser: the emscripten
- * glue's `require("fs")`, dicom-parser's UMD `require("zlib")` (we inflate with pako). Bundled as empty
- * modules, as Vite does with its browser-external shim.
- */
-const emptyNodeBuiltins: Plugin = {
-  name: 'empty-node-builtins',
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?(fs|path|crypto|module|url|worker_threads|zlib)$/ }, (args) => ({
-      path: args.path,
-      namespace: 'empty-node-builtin',
-    }));
-    b.onLoad({ filter: /.*/, namespace: 'empty-node-builtin' }, () => ({ contents: 'module.exports = {};' }));
-  },
-};
-
 let work: string;
-let bundleDir: string;
 let browser: Browser | undefined;
-const servers: Server[] = [];
-/** URL path → file on disk, for the inputs and the codec .wasm files. */
-const served = new Map<string, string>();
-
-/** Serves the bundle, the inputs and node_modules files; with `isolated`, the COOP/COEP headers too. */
-async function serve(isolated: boolean): Promise<string> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file: string | undefined;
-    if (path === '/') file = join(bundleDir, 'index.html');
-    else if (path.startsWith('/bundle/')) {
-      file = resolve(bundleDir, path.slice('/bundle/'.length));
-      if (!file.startsWith(bundleDir + sep)) file = undefined;
-    } else file = served.get(path);
-    const headers: Record<string, string> = {
-      'Content-Type': TYPES[extname(file ?? '')] ?? 'application/octet-stream',
-      'Cache-Control': 'no-store',
-    };
-    if (isolated) {
-      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
-      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
-    }
-    if (!file || !existsSync(file)) {
-      res.writeHead(404, headers).end();
-      return;
-    }
-    res.writeHead(200, headers).end(readFileSync(file));
-  });
-  servers.push(server);
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no server address');
-  return `http://127.0.0.1:${address.port}`;
-}
+let server: TestServer;
 
 /** Loads `files` in a fresh page of the given origin and returns what the page saw. */
 async function loadInBrowser(
@@ -120,40 +55,25 @@ async function loadInBrowser(
   workers: number,
   more: Partial<PageSpec> = {},
 ): Promise<PageResult> {
-  const page = await browser!.newPage();
-  const logs: string[] = [];
-  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-  try {
-    await page.goto(`${base}/`);
-    await page.waitForFunction(() => 'runLoad' in globalThis, undefined, { timeout: 10_000 });
-    const spec: PageSpec = {
-      files: files.map((name) => {
-        const url = `/files/${served.size}/${name.split(sep).at(-1)}`;
-        served.set(url, name);
-        return { name, url };
+  const spec: PageSpec = {
+    files: files.map((name) => {
+      const url = `/files/${server.files.size}/${name.split(sep).at(-1)}`;
+      server.files.set(url, name);
+      return { name, url };
+    }),
+    workers,
+    workerUrl: `${base}/bundle/decodeWorker.js`,
+    codecWasm: Object.fromEntries(
+      Object.entries(CODEC_WASM).map(([name, spec]) => {
+        const file = requireFromImaging.resolve(spec);
+        const url = `/node_modules/${file.slice(file.lastIndexOf(`node_modules${sep}`) + 13)}`;
+        server.files.set(url, file);
+        return [name, `${base}${url}`];
       }),
-      workers,
-      workerUrl: `${base}/bundle/decodeWorker.js`,
-      codecWasm: Object.fromEntries(
-        Object.entries(CODEC_WASM).map(([name, spec]) => {
-          const file = requireFromImaging.resolve(spec);
-          const url = `/node_modules/${file.slice(file.lastIndexOf(`node_modules${sep}`) + 13)}`;
-          served.set(url, file);
-          return [name, `${base}${url}`];
-        }),
-      ),
-      ...more,
-    };
-    return await page.evaluate(
-      (s) => (globalThis as unknown as { runLoad: (s: PageSpec) => Promise<PageResult> }).runLoad(s),
-      spec,
-    );
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\nbrowser console:\n${logs.join('\n')}`, { cause: e });
-  } finally {
-    await page.close();
-  }
+    ),
+    ...more,
+  };
+  return callInPage<PageSpec, PageResult>(browser!, base, 'runLoad', spec);
 }
 
 /** The Node loader on the same files, in the same order: the expected result. */
@@ -190,25 +110,17 @@ describe.skipIf(skip)('browser loader in Chromium (web workers)', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'np-browser-'));
-    bundleDir = join(work, 'bundle');
-    const result = await build({
-      entryPoints: {
+    const bundleDir = join(work, 'bundle');
+    server = new TestServer(bundleDir);
+    const errors = await bundlePage(
+      {
         page: join(root, 'tests', 'browser-loader', 'page.ts'),
         decodeWorker: join(imaging, 'src', 'browser', 'decodeWorker.ts'),
       },
-      outdir: bundleDir,
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'chrome120',
-      plugins: [emptyNodeBuiltins],
-      logLevel: 'silent',
-    });
-    expect(result.errors).toEqual([]);
-    writeFileSync(
-      join(bundleDir, 'index.html'),
-      '<!doctype html><title>loader</title><script type="module" src="/bundle/page.js"></script>\n',
+      bundleDir,
+      'loader',
     );
+    expect(errors).toEqual([]);
 
     await writePhantomCase(join(work, 'phantom'), { size: 32, seed: 7 });
     // One CT slice with its header intact and its pixel data cut short: fails in a worker, the
@@ -235,16 +147,16 @@ describe.skipIf(skip)('browser loader in Chromium (web workers)', () => {
       ])
     ).files;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    for (const s of servers) s.close();
+    server?.close();
   });
 
   it('cross-origin isolated: decodes into shared memory in workers, exactly like loadPaths', async () => {
-    const base = await serve(true);
+    const base = await server.start(true);
     const [result, node] = await Promise.all([loadInBrowser(base, main, 3), loadInNode(main)]);
     expect(result.crossOriginIsolated).toBe(true);
     expect(result.sharedArrayBuffer).toBe('function');
@@ -262,7 +174,7 @@ describe.skipIf(skip)('browser loader in Chromium (web workers)', () => {
   });
 
   it('not isolated (no SharedArrayBuffer): workers transfer their slices, same volumes', async () => {
-    const base = await serve(false);
+    const base = await server.start(false);
     const [result, node] = await Promise.all([loadInBrowser(base, main, 2), loadInNode(main)]);
     expect(result.crossOriginIsolated).toBe(false);
     expect(result.sharedArrayBuffer).toBe('undefined');
@@ -273,7 +185,7 @@ describe.skipIf(skip)('browser loader in Chromium (web workers)', () => {
   });
 
   it('decodes RLE, HTJ2K, JPEG baseline and JPEG lossless in the browser workers too', async () => {
-    const base = await serve(true);
+    const base = await server.start(true);
     const ts = join(fixtures, 'transfer-syntax');
     // Two sets, since the files of each pair come from the same series and slice position.
     for (const set of [
@@ -289,7 +201,7 @@ describe.skipIf(skip)('browser loader in Chromium (web workers)', () => {
   });
 
   it('gives up on a file past the time limit and on a worker script that does not load, without hanging', async () => {
-    const base = await serve(true);
+    const base = await server.start(true);
     const series = (await expandPaths([join(fixtures, 'dicom', 'series-ct-descending')])).files;
     const slow = await loadInBrowser(base, series, 2, { fileTimeoutS: 0.000001, prefetch: true });
     expect(slow.volumes).toEqual([]);

@@ -16,6 +16,8 @@ export { reslicePlane } from './reslice.ts';
 export * from './phantom/index.ts';
 export * from './surface/index.ts';
 export * from './registration/index.ts';
+/** Segmentation (label maps, morphology, components, vesselness...): a namespace, its names are generic. */
+export * as segmentation from './segmentation/index.ts';
 export {
   distanceTransform,
   distanceMapMm,
@@ -23,3 +25,14 @@ export {
   type DistanceTransformOptions,
   type MaskGrid,
 } from './distance/distanceTransform.ts';
+export {
+  runTask,
+  controlLast,
+  controlInOptions,
+  type TaskName,
+  type TaskArgs,
+  type TaskResult,
+  type TaskOp,
+  type TaskOptions,
+} from './tasks/registry.ts';
+export type { RunOptions, TaskRunner } from './tasks/taskPool.ts';

@@ -8,3 +8,10 @@ export {
   type LoadProgress,
   type LoadResult,
 } from './loadFiles.ts';
+export {
+  createTaskRunner,
+  type RunOptions,
+  type TaskRunner,
+  type TaskRunnerOptions,
+  type WorkerLike,
+} from './runInWorker.ts';

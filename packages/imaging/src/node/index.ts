@@ -2,3 +2,4 @@
 export { loadPaths, type LoadOptions, type LoadProgress, type LoadResult } from './loadPaths.ts';
 export { expandPaths } from './files.ts';
 export { writePhantomCase } from './writePhantom.ts';
+export { createNodeTaskRunner, type NodeTaskRunnerOptions } from './runInWorker.ts';

@@ -1,7 +1,8 @@
 /**
  * Worker threads cannot run our TypeScript sources without a loader, and registering tsx in every
- * worker costs ~0.25 s and ~35 MB each. Instead the decode worker is bundled once with esbuild (npm
- * packages stay external and are resolved from node_modules as usual) into a content-addressed file.
+ * worker costs ~0.25 s and ~35 MB each. Instead each worker entry (the decode worker, the task worker)
+ * is bundled once with esbuild (npm packages stay external and are resolved from node_modules as
+ * usual) into a content-addressed file.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -18,12 +19,23 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = join(here, '..', '..');
-let cached: Promise<URL> | undefined;
+/** The worker entry files in this folder. */
+export type WorkerEntry = 'decodeWorker' | 'taskWorker';
+const cached = new Map<WorkerEntry, Promise<URL>>();
 
 /** URL of a plain-JavaScript decode worker built from the current sources. */
 export function decodeWorkerUrl(): Promise<URL> {
-  cached ??= build();
-  return cached;
+  return bundledWorkerUrl('decodeWorker');
+}
+
+/** URL of a plain-JavaScript build of the worker entry `./<entry>.ts` from the current sources. */
+export function bundledWorkerUrl(entry: WorkerEntry): Promise<URL> {
+  let url = cached.get(entry);
+  if (!url) {
+    url = build(entry);
+    cached.set(entry, url);
+  }
+  return url;
 }
 
 /** Cheap fingerprint of the package sources (paths, sizes, mtimes): a rebuild only when they change. */
@@ -37,16 +49,16 @@ function sourceStamp(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-async function build(): Promise<URL> {
+async function build(entry: WorkerEntry): Promise<URL> {
   const dir = join(packageRoot, 'node_modules', '.cache', 'neuroplan');
-  const manifest = join(dir, `decodeWorker-${sourceStamp()}.txt`);
+  const manifest = join(dir, `${entry}-${sourceStamp()}.txt`);
   if (existsSync(manifest)) {
     const file = readFileSync(manifest, 'utf8');
     if (existsSync(file)) return pathToFileURL(file);
   }
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    entryPoints: [join(here, 'decodeWorker.ts')],
+    entryPoints: [join(here, `${entry}.ts`)],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -58,7 +70,7 @@ async function build(): Promise<URL> {
   const code = result.outputFiles[0]!.contents;
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
   // Inside the package so that the external npm imports resolve from its node_modules.
-  const file = join(dir, `decodeWorker-${hash}.mjs`);
+  const file = join(dir, `${entry}-${hash}.mjs`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

@@ -77,7 +77,7 @@ class EdgeHeap {
   }
 }
 
-export function decimateMesh(mesh: Mesh, options: DecimateOptions): Mesh {
+export function decimateMesh(mesh: Mesh, options: DecimateOptions = { targetReduction: 0.5 }): Mesh {
   const reduction = options.targetReduction;
   if (!(reduction >= 0 && reduction < 1))
     throw new Error(`decimation target reduction must be in [0, 1), got ${reduction}`);

@@ -1,0 +1,23 @@
+/** The test mask, built the same way in the page and in Node: a ball and a slab on a rotated, anisotropic grid. */
+import { createVolume, type Volume } from '../../packages/imaging/src/volume.ts';
+
+export function taskMask(n: number): Volume {
+  const scalars = new Uint8Array(n * n * n);
+  for (let k = 0; k < n; k++)
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < n; i++) {
+        const ball = (i - n / 2) ** 2 + (j - n / 3) ** 2 + (k - n / 2) ** 2 < (n / 4) ** 2;
+        const slab = k > (3 * n) / 4 && i < n / 3;
+        if (ball || slab) scalars[i + j * n + k * n * n] = 1;
+      }
+  return createVolume({
+    id: `mask${n}`,
+    modality: 'SEG',
+    dimensions: [n, n, n],
+    spacingMm: [0.9, 1.1, 1.5],
+    originLps: [-10, 20, 5],
+    directionLps: [0, 1, 0, -1, 0, 0, 0, 0, 1],
+    scalars,
+    metadata: { source: 'derived', frameOfReferenceUid: '1.2.3' },
+  });
+}
