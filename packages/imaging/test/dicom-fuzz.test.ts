@@ -11,7 +11,7 @@ import type { DataSet, Element } from 'dicom-parser';
 import { parseDicomFile, TruncatedHeaderError } from '../src/dicom/parse.ts';
 import { readPixelFormat } from '../src/dicom/pixelFormat.ts';
 import { decodeFrame } from '../src/dicom/decode.ts';
-import { mulberry32 } from '../src/phantom/random.ts';
+import { mulberry32 } from '../src/random.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const SOURCES = [

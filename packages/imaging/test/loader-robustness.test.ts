@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPaths } from '../src/node/index.ts';
-import { mulberry32 } from '../src/phantom/random.ts';
+import { mulberry32 } from '../src/random.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const sources = [

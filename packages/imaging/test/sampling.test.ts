@@ -18,7 +18,7 @@ import { readNifti } from '../src/nifti/readNifti.ts';
 import { resampleVolume, type GridSpec } from '../src/resample.ts';
 import { reslicePlane } from '../src/reslice.ts';
 import { sampleLinear, sampleNearest } from '../src/sampling.ts';
-import { mulberry32 } from '../src/phantom/random.ts';
+import { mulberry32 } from '../src/random.ts';
 import { createVolume, ijkToLpsPoint, type Volume } from '../src/volume.ts';
 
 const BRAIN = join(import.meta.dirname, 'fixtures/nifti/brain-t1.nii.gz');

@@ -38,6 +38,7 @@ import {
   thresholdRange,
 } from '../src/segmentation/index.ts';
 import { rotationXyz } from '../src/phantom/anatomy.ts';
+import { mulberry32 } from '../src/random.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'neuroplan-segbasics-'));
@@ -49,18 +50,6 @@ function oracle(request: unknown): unknown {
     encoding: 'utf8',
   });
   return JSON.parse(out);
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function volumeOf(
@@ -82,7 +71,7 @@ function volumeOf(
 
 /** Random blobs: a smoothed-noise threshold, so masks have holes, bridges and several components. */
 function blobMask(dims: [number, number, number], seed: number, fill = 0.35): Uint8Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const [ni, nj, nk] = dims;
   const coarse = Array.from({ length: 6 * 6 * 6 }, () => r());
   const m = new Uint8Array(ni * nj * nk);
@@ -167,7 +156,7 @@ describe('connected components (vs scipy.ndimage.label)', () => {
   const grid = { dimensions: dims, spacingMm: [1, 1, 1] as [number, number, number] };
   const mask = blobMask(dims, 5, 0.3);
   // Sprinkle isolated and diagonal-only voxels so 6 and 26 connectivity differ.
-  const r = rng(9);
+  const r = mulberry32(9);
   for (let n = 0; n < 300; n++) mask[Math.floor(r() * mask.length)] = 1;
   it('gives the same component sizes for 6 and 26 connectivity', () => {
     const path = join(work, 'cc.raw');
@@ -194,7 +183,7 @@ describe('connected components (vs scipy.ndimage.label)', () => {
 
 describe('thresholds', () => {
   it('Otsu (2 and 3 classes) matches a brute-force numpy Otsu', () => {
-    const r = rng(3);
+    const r = mulberry32(3);
     const values: number[] = [];
     for (const [mu, sd, n] of [
       [100, 10, 3000],
@@ -234,7 +223,7 @@ describe('thresholds', () => {
 
 describe('Hessian and vesselness', () => {
   it('closed-form eigenvalues match numpy.linalg.eigvalsh', () => {
-    const r = rng(17);
+    const r = mulberry32(17);
     const mats: number[][] = Array.from({ length: 200 }, (_, n) => {
       const m = Array.from({ length: 6 }, () => (r() - 0.5) * 10 ** ((n % 5) - 2));
       if (n % 7 === 0) m[3] = m[4] = m[5] = 0; // diagonal

@@ -4,21 +4,9 @@
  * stream, so changing one part (say the vessel tree) never shifts another (the fiducials).
  */
 import type { Vec3 } from '../math.ts';
+import { mulberry32, type Rng } from '../random.ts';
 
-/** Uniform numbers in [0, 1). */
-export type Rng = () => number;
-
-/** mulberry32: a small, fast, well-distributed 32-bit generator. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Rng };
 
 /** lowbias32 integer hash (C. Wellons): every input bit affects every output bit. */
 export function hash32(x: number): number {

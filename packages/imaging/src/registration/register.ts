@@ -24,6 +24,7 @@ import { MattesMutualInformation } from './mattesMi.ts';
 import { lbfgs, regularStepGradientDescent } from './optimizer.ts';
 import { pyramidLevel } from './pyramid.ts';
 import { eulerAnglesOf, eulerFromMatrix, eulerToMatrix, invertRigidMatrix } from './rigid.ts';
+import { mulberry32 } from '../random.ts';
 
 export type RigidInitialization = 'centers-of-mass' | 'principal-axes' | 'identity';
 
@@ -79,17 +80,6 @@ export interface RigidRegistrationResult {
   centerLps: Vec3;
   levels: RigidLevelReport[];
   initialization: RigidInitialization | 'given';
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function checkInteger(name: string, value: number, lo: number, hi: number): number {
