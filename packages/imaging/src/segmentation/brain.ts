@@ -31,13 +31,16 @@ export interface BrainSegmentation {
   thresholds: { otsu: number; tissue: number };
 }
 
+/** Default brain-tissue threshold as a fraction of the head/air Otsu threshold. */
+export const TISSUE_FRACTION = 0.55;
+
 export function segmentBrainT1(
   t1: Volume,
   options: BrainOptions = {},
   control?: TaskControl,
 ): BrainSegmentation {
   const what = 'brain mask';
-  const lowerFraction = options.lowerFraction ?? 0.55;
+  const lowerFraction = options.lowerFraction ?? TISSUE_FRACTION;
   const erodeMm = options.erodeMm ?? 5;
   const closeMm = options.closeMm ?? 8;
   const step = (f: number): void => {

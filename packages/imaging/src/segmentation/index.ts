@@ -17,3 +17,4 @@ export { segmentSkull, type SkullOptions } from './skull.ts';
 export { segmentBrainT1, type BrainOptions, type BrainSegmentation } from './brain.ts';
 export { segmentVentricles, type VentricleOptions, type VentricleSegmentation } from './ventricles.ts';
 export { sulcalDepth, type SulcalDepthResult } from './sulci.ts';
+export { corticalSurface, type CorticalSurface, type CorticalSurfaceOptions } from './cortex.ts';

@@ -22,6 +22,7 @@ import { segmentBrainT1 } from '../segmentation/brain.ts';
 import { segmentVentricles } from '../segmentation/ventricles.ts';
 import { segmentVessels } from '../segmentation/vessels.ts';
 import { sulcalDepth } from '../segmentation/sulci.ts';
+import { corticalSurface } from '../segmentation/cortex.ts';
 
 /** An operation in task form. */
 export interface TaskOp<A extends unknown[], R> {
@@ -79,6 +80,7 @@ export const operations = {
   segmentVentricles: controlLast(segmentVentricles, 3),
   segmentVessels: controlLast(segmentVessels, 2),
   sulcalDepth: controlLast(sulcalDepth, 3),
+  corticalSurface: controlInOptions(corticalSurface, 1),
 };
 
 export type Operations = typeof operations;
