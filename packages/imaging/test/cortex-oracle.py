@@ -5,6 +5,10 @@
       volume 4/3·π·abc and surface area of the phantom's analytic ellipsoid `shell` (anatomy.shells), the
       area by a midpoint-rule integral of |∂r/∂θ × ∂r/∂φ| over a 4000 × 8000 (θ, φ) grid (error < 1e-6
       relative) and by Knud Thomsen's formula (p = 1.6075, ≤ 1.1 % error) as a cross-check.
+  cortex-oracle.py tissue <ground-truth.json>
+      volume of the phantom's brain tissue as the T1 shows it: the `brainOuter` shell cut by its flat
+      floor (anatomy.shells.brainOuter.floorMm along its own third axis) minus the midline falx (CSF),
+      counted on a 0.5 mm grid (relative error well under 0.5 %).
   cortex-oracle.py nifti <t1.nii.gz> <skullstrip-mask.nii.gz> <threshold>
       brain-tissue volume: voxels with mask > 0 AND T1 ≥ threshold, the largest 6-connected component,
       cavities filled (scipy.ndimage.binary_fill_holes), times the voxel volume from the header zooms.
@@ -58,10 +62,37 @@ def nifti(image, mask_path, threshold):
     }
 
 
+def _inside(e, pts):
+    axes = np.array(e['axesLps'], float).reshape(3, 3)
+    q = axes @ np.diag(1.0 / np.array(e['semiAxesMm'], float) ** 2) @ axes.T
+    d = pts - np.array(e['centerLps'], float)
+    out = np.einsum('...i,ij,...j->...', d, q, d) <= 1
+    if 'floorMm' in e:
+        out &= d @ axes[:, 2] >= -e['floorMm']
+    return out
+
+
+def tissue(gt_path):
+    with open(gt_path) as f:
+        gt = json.load(f)
+    brain, falx = gt['anatomy']['shells']['brainOuter'], gt['anatomy']['falx']
+    h = 0.5
+    r = max(brain['semiAxesMm']) + 2
+    axis = np.arange(-r, r, h) + h / 2
+    y, z = np.meshgrid(axis, axis, indexing='ij')
+    count = 0
+    for x in axis:
+        pts = np.stack([np.full_like(y, x), y, z], -1) + np.array(brain['centerLps'], float)
+        count += int((_inside(brain, pts) & ~_inside(falx, pts)).sum())
+    return {'volumeMm3': count * h**3}
+
+
 if __name__ == '__main__':
     cmd = sys.argv[1]
     if cmd == 'ellipsoid':
         out = ellipsoid(sys.argv[2], sys.argv[3])
+    elif cmd == 'tissue':
+        out = tissue(sys.argv[2])
     elif cmd == 'nifti':
         out = nifti(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:

@@ -2,10 +2,12 @@
  * The cortical surface (corticalSurface) against numbers computed independently of our code by
  * cortex-oracle.py (numpy/scipy/nibabel):
  *  - phantom T1: the T1 shows the brain tissue boundary as the grey matter / CSF interface, i.e. the
- *    analytic `brainOuter` ellipsoid (grey 560 and white 820 lie above the tissue threshold, the CSF
- *    layer between brain and skull at 170 below it). The oracle gives its volume 4/3·π·abc and its area
- *    (numeric integral). The phantom's axes and shells are in the CT frame; the MR frame is a rigid move
- *    of it, which changes neither volume nor area.
+ *    analytic `brainOuter` shell cut by its flat floor, minus the midline falx (grey and white matter lie
+ *    above the tissue threshold, CSF below it). The oracle counts that shape's volume on a 0.5 mm grid.
+ *    The falx is a 4 mm sheet seen through 2.5 mm T1 voxels, so it is only partly resolved: volume within
+ *    5 %. Area has no closed form here; it must lie between the isoperimetric minimum for that volume
+ *    and 1.2× the uncut ellipsoid's area (numeric integral). The MR frame is a rigid move of the CT frame,
+ *    which changes neither volume nor area.
  *  - real T1 (fixtures/nifti/brain-t1.nii.gz): the oracle counts the tissue voxels of the reference
  *    skull-strip mask (> 0, above the same tissue threshold, largest 6-connected component, holes filled).
  */
@@ -65,7 +67,7 @@ function outwardFraction(s: CorticalSurface): number {
   return out / nv;
 }
 
-const SIZE = 96;
+const SIZE = 192;
 const SEED = 1;
 
 describe(`phantom T1 (size ${SIZE}, seed ${SEED})`, () => {
@@ -79,23 +81,26 @@ describe(`phantom T1 (size ${SIZE}, seed ${SEED})`, () => {
     surface = corticalSurface(t1);
   }, 60_000);
 
-  it('is watertight, wound outward, and matches the analytic brain ellipsoid', () => {
-    const truth = oracle(['ellipsoid', join(work, 'ground-truth.json'), 'brainOuter']);
+  it('is watertight, wound outward, and encloses the analytic brain tissue', () => {
+    const tissue = oracle(['tissue', join(work, 'ground-truth.json')]);
+    const ellipsoid = oracle(['ellipsoid', join(work, 'ground-truth.json'), 'brainOuter']);
     const wt = checkWatertight(surface.mesh);
-    const volErr = surface.volumeMm3 / truth.volumeMm3! - 1;
-    const areaErr = surface.areaMm2 / truth.areaMm2! - 1;
+    const volErr = surface.volumeMm3 / tissue.volumeMm3! - 1;
+    const sphereArea = Math.cbrt(36 * Math.PI * surface.volumeMm3 ** 2); // least area for that volume
     console.log(
       `phantom cortex: T1 ${t1.dimensions.join('×')} @ ${t1.spacingMm.map((x) => x.toFixed(2)).join('×')} mm, ` +
         `threshold ${surface.tissueThreshold.toFixed(0)}, ${surface.mesh.indices.length / 3} triangles, ` +
-        `volume ${surface.volumeMm3.toFixed(0)} mm³ (voxels ${surface.tissueVoxelVolumeMm3.toFixed(0)}) vs ` +
-        `${truth.volumeMm3!.toFixed(0)} (${(volErr * 100).toFixed(2)} %), area ${surface.areaMm2.toFixed(0)} mm² vs ` +
-        `${truth.areaMm2!.toFixed(0)} (${(areaErr * 100).toFixed(2)} %), outward normals ${(outwardFraction(surface) * 100).toFixed(1)} %`,
+        `volume ${surface.volumeMm3.toFixed(0)} mm³ vs ${tissue.volumeMm3!.toFixed(0)} (${(volErr * 100).toFixed(2)} %), ` +
+        `area ${surface.areaMm2.toFixed(0)} mm² (sphere ${sphereArea.toFixed(0)}, ellipsoid ${ellipsoid.areaMm2!.toFixed(0)}), ` +
+        `outward normals ${(outwardFraction(surface) * 100).toFixed(1)} %`,
     );
     expect(wt).toEqual({ watertight: true, boundaryEdges: 0, nonManifoldEdges: 0, misorientedEdges: 0 });
     expect(surface.volumeMm3).toBeGreaterThan(0);
-    expect(outwardFraction(surface)).toBeGreaterThan(0.98);
-    expect(Math.abs(volErr)).toBeLessThan(0.03);
-    expect(Math.abs(areaErr)).toBeLessThan(0.03);
+    // The falx groove and the flat floor turn some normals towards the centre; most point away.
+    expect(outwardFraction(surface)).toBeGreaterThan(0.9);
+    expect(Math.abs(volErr)).toBeLessThan(0.05);
+    expect(surface.areaMm2).toBeGreaterThan(sphereArea);
+    expect(surface.areaMm2).toBeLessThan(1.2 * ellipsoid.areaMm2!);
     expect(surface.brainLabelMap.dimensions).toEqual(t1.dimensions);
   });
 

@@ -166,7 +166,18 @@ describe('phantom case on disk (size 128), read back by pydicom', () => {
         ),
       );
     };
-    for (const v of gt.vessels) for (const p of v.pointsLps) expect(rho('skullInner', p)).toBeLessThan(1);
+    // Above the flat skull base too: own z (third column of axesLps) at least −floorMm, with the radius.
+    const aboveFloor = (name: string, p: number[]) => {
+      const e = shells[name]!;
+      const z = [0, 1, 2].reduce((sum, a) => sum + (p[a]! - e.centerLps[a]!) * e.axesLps[a * 3 + 2]!, 0);
+      return z + (e.floorMm ?? Infinity);
+    };
+    expect(shells['skullInner']!.floorMm).toBeGreaterThan(0);
+    for (const v of gt.vessels)
+      v.pointsLps.forEach((p, m) => {
+        expect(rho('skullInner', p)).toBeLessThan(1);
+        expect(aboveFloor('skullInner', p)).toBeGreaterThan(v.radiiMm[m]!);
+      });
     for (const f of gt.fiducialsLps) {
       expect(rho('skullOuter', f)).toBeGreaterThan(1);
       expect(rho('scalpOuter', f)).toBeLessThan(1);

@@ -153,9 +153,9 @@ describe('registerRigid on the phantom', () => {
     const expected = mat4Invert(Float64Array.from(truth.ctToMrLps));
     // The brain centre (and so every point near it) is where MI is well determined.
     expect(maxTre(r.movingToFixedLps, expected, [truth.brainCenterLps])).toBeLessThanOrEqual(0.5);
-    // KNOWN LIMITATION (see the report): the phantom's shells are nearly round in the coronal plane
-    // (brain semi-axes L 61 / S 58 mm) and its CT shows little inside the brain, so the rotation about the
-    // anterior-posterior axis is weakly determined for CT–T1 mutual information (elastix behaves alike).
+    // KNOWN LIMITATION (see the report): at this test size the T1 voxels are 5 mm, and started from the
+    // centres of mass the optimiser stops 0.25–0.55° short of the truth for seeds 1–3 (started at the truth
+    // it stays within 0.15°); from size 192 (2.5 mm T1 voxels) it meets the issue's 0.5 mm / 0.5° there.
     // The truth rotates by up to ~9°; we require the error well below that, not the issue's 0.5°.
     expect(rotationErrorDeg(r.movingToFixedLps, expected)).toBeLessThanOrEqual(3);
     expect(r.metric).toBeLessThan(r.initialMetric);
@@ -179,6 +179,28 @@ describe('registerRigid on the phantom', () => {
     expect(maxTre(r.movingToFixedLps, known, [...truth.fiducialsLps, c])).toBeLessThanOrEqual(0.5);
     expect(rotationErrorDeg(r.movingToFixedLps, known)).toBeLessThanOrEqual(0.5);
   });
+});
+
+type PhantomTruth = { ctToMrLps: number[]; brainCenterLps: Vec3; fiducialsLps: Vec3[] };
+
+describe("registerRigid on the phantom at 2.5 mm T1 voxels (size 192): the issue's bounds", () => {
+  for (const seed of [1, 2]) {
+    it(`seed ${seed}: CT (fixed) against T1 (moving) within 0.5 mm at the fiducials and brain centre, and 0.5°`, async () => {
+      const dir = join(work, `phantom192-${seed}`);
+      const written = await writePhantomCase(dir, { size: 192, seed });
+      const gt = JSON.parse(readFileSync(written.groundTruthPath, 'utf8')) as PhantomTruth;
+      const { volumes, errors } = await loadPaths([join(dir, 'ct'), join(dir, 'mr-t1')]);
+      expect(errors).toEqual([]);
+      const fixed = volumes.find((v) => v.modality === 'CT')!;
+      const moving = volumes.find((v) => v.modality === 'MR')!;
+      const r = registerRigid(fixed, moving);
+      const expected = mat4Invert(Float64Array.from(gt.ctToMrLps));
+      expect(
+        maxTre(r.movingToFixedLps, expected, [...gt.fiducialsLps, gt.brainCenterLps]),
+      ).toBeLessThanOrEqual(0.5);
+      expect(rotationErrorDeg(r.movingToFixedLps, expected)).toBeLessThanOrEqual(0.5);
+    }, 120_000);
+  }
 });
 
 describe('registration building blocks', () => {

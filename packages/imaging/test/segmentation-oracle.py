@@ -73,7 +73,11 @@ def quadric(e):
 def inside(e, pts):
     d = pts - np.array(e['centerLps'])
     q = quadric(e)
-    return np.einsum('...i,ij,...j->...', d, q, d) <= 1
+    out = np.einsum('...i,ij,...j->...', d, q, d) <= 1
+    if 'floorMm' in e:  # flat floor: own z axis (third column of axesLps) at least -floorMm
+        z_axis = np.array(e['axesLps'], float).reshape(3, 3)[:, 2]
+        out &= d @ z_axis >= -e['floorMm']
+    return out
 
 
 def to_ct(gt, series, pts):

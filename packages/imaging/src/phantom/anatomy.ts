@@ -1,8 +1,15 @@
 /**
  * The analytic head of the phantom, in the CT patient frame (DICOM LPS, millimetres): nested ellipsoids
  * for scalp, skull (outer table, diploë, inner table), CSF, cortex and white matter, lateral ventricles and
- * deep grey nuclei; spherical skull-mounted fiducials; a seeded branching vessel tree of centreline
- * polylines with a radius per point. Pure and deterministic for a seed.
+ * deep grey nuclei, and the interhemispheric fissure with the falx (a thin midline CSF sheet from the
+ * vertex down towards the corpus callosum); a flat skull base: the CSF, brain and white matter shells
+ * are cut by parallel floors, with the inner table and a thick diploë below them; spherical skull-mounted fiducials; a seeded branching vessel
+ * tree of centreline polylines with a radius per point. Pure and deterministic for a seed.
+ *
+ * Like a real head it has no near-symmetry that a rigid registration could slide along: the brain is
+ * clearly wider than it is tall and flat underneath (so the coronal outline is no circle), the lateral
+ * ventricles differ in
+ * size (the left one larger, as it commonly is), and the midline sheet fixes the sagittal plane.
  *
  * Every coordinate and radius the ground truth reports is rounded to 0.1 µm here, before anything is
  * rasterised, so the numbers written to ground-truth.json are exactly the ones the images were made from.
@@ -31,6 +38,11 @@ export interface Ellipsoid {
   semiAxesMm: Vec3;
   /** Row-major 3×3 rotation; its columns are the ellipsoid's own x, y, z axes in LPS. */
   axesLps: number[];
+  /**
+   * A flat floor: when present, only points whose own z coordinate ((p − centre) · z axis) is at least
+   * −floorMm are inside (the skull base cuts the bottom off the intracranial shells).
+   */
+  floorMm?: number;
 }
 
 export interface VesselCenterline {
@@ -74,6 +86,8 @@ export interface HeadAnatomy {
   };
   ventricles: Ellipsoid[];
   deepGrey: Ellipsoid[];
+  /** Interhemispheric fissure with the falx: a thin sagittal sheet of CSF in the upper midline. */
+  falx: Ellipsoid;
   fiducials: Fiducial[];
   vessels: VesselCenterline[];
 }
@@ -211,8 +225,8 @@ function growVessel(
     // Stay intracranial: the tube must not reach the inner skull, nor dive under the brain base or deep.
     const f = ellipsoidFrame(ctx.brain, ctx.brainQ, next);
     const nextDepth = ((1 - f.rho) * norm(sub(next, ctx.brain.centerLps))) / Math.max(f.rho, 1e-6);
-    if (nextDepth < -(ctx.csfMm - r - 0.3) || f.local[2] < -0.8 * ctx.brain.semiAxesMm[2] || f.rho < 0.3)
-      break;
+    const floorMm = ctx.brain.floorMm ?? 0.8 * ctx.brain.semiAxesMm[2];
+    if (nextDepth < -(ctx.csfMm - r - 0.3) || f.local[2] < -floorMm + r + 0.5 || f.rho < 0.3) break;
     p = next;
     points.push(p);
     radii.push(r);
@@ -241,19 +255,31 @@ export function buildHeadAnatomy(seed: number): HeadAnatomy {
   };
   const scalpOuter: Ellipsoid = {
     centerLps: headCenterLps,
+    // An adult head is ~150-160 mm wide, ~185 mm long and much lower above the centre than it is wide:
+    // brain semi-axes come out near 64 (L) × 77 (P) × 51 (S) mm.
     semiAxesMm: roundVec([
-      75 + uniform(shapeRng, -3, 3),
-      91 + uniform(shapeRng, -3, 3),
-      70 + uniform(shapeRng, -3, 3),
+      79 + uniform(shapeRng, -2, 2),
+      92 + uniform(shapeRng, -2, 2),
+      66 + uniform(shapeRng, -2, 2),
     ]),
     axesLps: headAxesLps,
   };
   const skullOuter = shrink(scalpOuter, thicknessMm.scalp);
   const diploeOuter = shrink(skullOuter, thicknessMm.outerTable);
   const skullInner = shrink(skullOuter, thicknessMm.skull);
-  const diploeInner = shrink(skullInner, -thicknessMm.innerTable);
-  const brainOuter = shrink(skullInner, thicknessMm.csf);
-  const whiteMatter = shrink(brainOuter, thicknessMm.cortex);
+  // The skull base: the intracranial space ends at a floor 72 % of the way down (the cranial fossae),
+  // the layers above it keep their thicknesses, and the bone below is diploë under an inner table.
+  const baseMm = roundMm(0.72 * skullInner.semiAxesMm[2]);
+  const diploeInner = {
+    ...shrink(skullInner, -thicknessMm.innerTable),
+    floorMm: baseMm + thicknessMm.innerTable,
+  };
+  const skullInnerFloored = { ...skullInner, floorMm: baseMm };
+  const brainOuter = { ...shrink(skullInner, thicknessMm.csf), floorMm: roundMm(baseMm - thicknessMm.csf) };
+  const whiteMatter = {
+    ...shrink(brainOuter, thicknessMm.cortex),
+    floorMm: roundMm(baseMm - thicknessMm.csf - thicknessMm.cortex),
+  };
 
   // Inner structures are placed in head coordinates (left, posterior, superior from the centre).
   const inHead = (v: Vec3): Vec3 => roundVec(add(headCenterLps, mat3Apply(headAxesLps, v)));
@@ -263,13 +289,19 @@ export function buildHeadAnatomy(seed: number): HeadAnatomy {
   const ventricles: Ellipsoid[] = [];
   const deepGrey: Ellipsoid[] = [];
   for (const side of [1, -1]) {
+    // The left lateral ventricle is commonly the larger one: here by ~10 % in each semi-axis.
+    const size = side === 1 ? 1.05 : 0.95;
     ventricles.push({
       centerLps: inHead([
         side * uniform(innerRng, 9, 11),
         uniform(innerRng, -4, 0),
         uniform(innerRng, 13, 16),
       ]),
-      semiAxesMm: roundVec([uniform(innerRng, 4.5, 6), uniform(innerRng, 20, 24), uniform(innerRng, 6.5, 8)]),
+      semiAxesMm: roundVec([
+        size * uniform(innerRng, 4.5, 6),
+        size * uniform(innerRng, 20, 24),
+        size * uniform(innerRng, 6.5, 8),
+      ]),
       axesLps: tilted(side * uniform(innerRng, 6, 10)),
     });
     deepGrey.push({
@@ -282,6 +314,16 @@ export function buildHeadAnatomy(seed: number): HeadAnatomy {
       axesLps: tilted(side * uniform(innerRng, -8, 8)),
     });
   }
+
+  // The fissure runs from the vertex (the brain's top) down to ~27 mm above the centre, just over the
+  // ventricles, 4 mm wide, over three quarters of the brain's length; it stays inside the inner skull.
+  const falxBottomMm = 27;
+  const brainTopMm = brainOuter.semiAxesMm[2];
+  const falx: Ellipsoid = {
+    centerLps: inHead([0, uniform(innerRng, -3, 3), (falxBottomMm + brainTopMm) / 2]),
+    semiAxesMm: roundVec([2, 0.75 * brainOuter.semiAxesMm[1], (brainTopMm - falxBottomMm) / 2]),
+    axesLps: headAxesLps,
+  };
 
   // Fiducials: 4–6 spheres of 4 mm diameter resting on the skull (centre 1.2 mm above the outer
   // table, so they sit in the scalp, slightly sunk into bone), spread around the upper head.
@@ -310,10 +352,19 @@ export function buildHeadAnatomy(seed: number): HeadAnatomy {
     headCenterLps,
     brainCenterLps: headCenterLps,
     headAxesLps,
-    shells: { scalpOuter, skullOuter, diploeOuter, diploeInner, skullInner, brainOuter, whiteMatter },
+    shells: {
+      scalpOuter,
+      skullOuter,
+      diploeOuter,
+      diploeInner,
+      skullInner: skullInnerFloored,
+      brainOuter,
+      whiteMatter,
+    },
     thicknessMm,
     ventricles,
     deepGrey,
+    falx,
     fiducials,
     vessels,
   };

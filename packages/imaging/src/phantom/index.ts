@@ -31,7 +31,7 @@ import {
 } from './anatomy.ts';
 import { buildPart10, type DicomElement } from './dicomWriter.ts';
 import { streamFor, uniform, voxelNoise, hashString } from './random.ts';
-import { GridRasterizer, createSliceBuffers, type SliceBuffers } from './rasterize.ts';
+import { GridRasterizer, createSliceBuffers, type SliceBuffers, type TissueTable } from './rasterize.ts';
 import { buildSeriesGrids, quantize, type SeriesGrid, type SeriesName } from './series.ts';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, phantomUid } from './uids.ts';
 
@@ -433,14 +433,14 @@ function seriesElements(model: PhantomModel, s: PhantomSeries): DicomElement[] {
 }
 
 /** Per-series intensity tables indexed by label code. */
-function lookTables(look: PhantomIntensityLook): { base: Float64Array; sd: Float64Array } {
-  const base = new Float64Array(16);
+function lookTables(look: PhantomIntensityLook): TissueTable {
+  const value = new Float64Array(16);
   const sd = new Float64Array(16);
   for (const [name, code] of Object.entries(TISSUE_LABELS) as [TissueName, number][]) {
-    base[code] = name === 'vessel' ? look.vessel : name === 'fiducial' ? look.fiducial : look.tissue[name];
+    value[code] = name === 'vessel' ? look.vessel : name === 'fiducial' ? look.fiducial : look.tissue[name];
     sd[code] = look.noiseSd[name];
   }
-  return { base, sd };
+  return { value, sd };
 }
 
 /** Smooth multiplicative bias along one axis: 1 + a·cos(π·x/n + φ). */
@@ -450,20 +450,18 @@ function biasProfile(n: number, amplitude: number, phase: number): Float64Array 
   return out;
 }
 
-/** Turns labels and coverage into stored pixel values for one slice. */
+/** Turns tissue values and coverage into stored pixel values for one slice. */
 function shadeSlice(
   model: PhantomModel,
   s: PhantomSeries,
   instance: number,
   buf: SliceBuffers,
   bias: { i: Float64Array; j: Float64Array; k: Float64Array },
-  tables: { base: Float64Array; sd: Float64Array },
   out: Uint16Array,
 ): void {
   const { columns, rows } = s.grid;
   const look = s.look;
   const salt = hashString(`noise:${s.dir}`, model.seed);
-  const { base, sd } = tables;
   const vesselValue = look.vessel;
   const vesselSd = look.noiseSd.vessel;
   const fidValue = look.fiducial;
@@ -472,16 +470,16 @@ function shadeSlice(
   const magnitude = look.magnitude;
   const biasK = bias.k[instance]!;
   const sliceBase = instance * columns * rows;
-  const labels = buf.labels;
+  const tissueValue = buf.tissueValue;
+  const tissueSd = buf.tissueSd;
   const vCov = buf.vesselCoverage;
   const fCov = buf.fiducialCoverage;
   for (let j = 0; j < rows; j++) {
     const biasJK = bias.j[j]! * biasK;
     let idx = j * columns;
     for (let i = 0; i < columns; i++, idx++) {
-      const label = labels[idx]!;
-      let v = base[label]!;
-      let noiseSd = sd[label]!;
+      let v = tissueValue[idx]!;
+      let noiseSd = tissueSd[idx]!;
       const cv = vCov[idx]!;
       if (cv > 0) {
         v += (vesselValue - v) * cv;
@@ -508,9 +506,9 @@ export function* phantomFiles(model: PhantomModel): Generator<{ relativePath: st
     const g = s.grid;
     const toCt = g.frame === 'ct' ? IDENTITY : model.mrToCtLps;
     const fromCt = g.frame === 'ct' ? IDENTITY : model.ctToMrLps;
-    const raster = new GridRasterizer(model.anatomy, g, toCt, fromCt);
-    const buffers = createSliceBuffers(g);
     const tables = lookTables(s.look);
+    const raster = new GridRasterizer(model.anatomy, g, toCt, fromCt, tables);
+    const buffers = createSliceBuffers(g);
     const biasRng = streamFor(model.seed, `bias:${s.dir}`);
     const a = s.look.biasAmplitude;
     const bias = {
@@ -548,7 +546,7 @@ export function* phantomFiles(model: PhantomModel): Generator<{ relativePath: st
       );
       raster.render(n, buffers);
       if (scratch) {
-        shadeSlice(model, s, n, buffers, bias, tables, scratch);
+        shadeSlice(model, s, n, buffers, bias, scratch);
         const dv = new DataView(
           layout.bytes.buffer,
           layout.bytes.byteOffset + layout.pixelDataOffset,
@@ -561,7 +559,7 @@ export function* phantomFiles(model: PhantomModel): Generator<{ relativePath: st
           layout.bytes.byteOffset + layout.pixelDataOffset,
           pixelCount,
         );
-        shadeSlice(model, s, n, buffers, bias, tables, view);
+        shadeSlice(model, s, n, buffers, bias, view);
       }
       yield { relativePath: `${s.dir}/IM${String(n + 1).padStart(digits, '0')}.dcm`, bytes: layout.bytes };
     }
@@ -653,6 +651,8 @@ export interface PhantomGroundTruth {
     thicknessMm: HeadAnatomy['thicknessMm'];
     ventricles: Ellipsoid[];
     deepGrey: Ellipsoid[];
+    /** Interhemispheric fissure with the falx, painted as CSF over the brain. */
+    falx: Ellipsoid;
   };
   /** Noise-free intensity per tissue for each series (output units after rescale), and the noise SD. */
   intensities: Record<SeriesName, PhantomIntensityLook>;
@@ -694,6 +694,7 @@ export function phantomGroundTruth(model: PhantomModel): PhantomGroundTruth {
       thicknessMm: a.thicknessMm,
       ventricles: a.ventricles,
       deepGrey: a.deepGrey,
+      falx: a.falx,
     },
     intensities: LOOKS,
     patient: { name: PHANTOM_PATIENT_NAME, id: model.patientId },

@@ -1,10 +1,15 @@
 /**
- * Turns the analytic head into per-slice tissue labels and vessel/fiducial coverage for any image grid.
+ * Turns the analytic head into per-slice tissue values and vessel/fiducial coverage for any image grid.
  *
  * The grid can be oblique and in the MR frame: each voxel centre is mapped to the CT point whose anatomy
  * it shows (CT = inverse(ctToMr) · MR). Work stays proportional to what is drawn:
  *  - nested ellipsoids are filled as runs: along an image row the CT point moves on a line, and a line
  *    meets an ellipsoid in one interval (a quadratic in the column index), painted outer to inner;
+ *  - like a scanner, which averages the signal over each voxel, tissue values get partial volume: each
+ *    row is painted along 2 × 2 sub-rows (¼ voxel off the centre along the column and slice axes), and
+ *    along a sub-row a voxel the interval only partly covers gets that exact fraction of the tissue.
+ *    Without it the boundaries of coarse MR voxels alias by up to half a voxel, which biases
+ *    intensity-based registration against the truth;
  *  - vessel segments and fiducials are capsules bucketed by the slices their bounding box touches, and
  *    tested only inside that box. They get partial-volume coverage clamp(½ + (r − d)/h, 0, 1), with d the
  *    distance from the voxel centre to the axis and h the voxel size, so a voxel centre on the true wall
@@ -14,9 +19,17 @@ import type { Vec3 } from '../math.ts';
 import { TISSUE_LABELS, ellipsoidQuadric, mat3Apply, type HeadAnatomy } from './anatomy.ts';
 import type { SeriesGrid } from './series.ts';
 
+/** A series' look per TISSUE_LABELS code: noise-free value and noise standard deviation. */
+export interface TissueTable {
+  value: Float64Array;
+  sd: Float64Array;
+}
+
 export interface SliceBuffers {
-  /** TISSUE_LABELS code per pixel, i fastest. */
-  labels: Uint8Array;
+  /** Noise-free tissue value per pixel (i fastest), averaged over the pixel (partial volume). */
+  tissueValue: Float32Array;
+  /** Noise SD per pixel, averaged over the pixel the same way. */
+  tissueSd: Float32Array;
   /** Fraction of the pixel covered by vessel lumen, 0..1. */
   vesselCoverage: Float32Array;
   /** Fraction of the pixel covered by a fiducial marker, 0..1. */
@@ -31,6 +44,11 @@ interface PaintedQuadric {
   a: number;
   /** q · stepI, for the linear coefficient. */
   qStep: Vec3;
+  /** The ellipsoid's own z axis in LPS and its floor (Infinity when it has none): inside needs z ≥ −floor. */
+  axisZ: Vec3;
+  floorMm: number;
+  /** axisZ · stepI: how z changes per column. */
+  zStep: number;
 }
 
 const affine = (m: readonly number[], p: Vec3): Vec3 => [
@@ -44,7 +62,8 @@ const linear = (m: readonly number[], v: Vec3): Vec3 =>
 export function createSliceBuffers(grid: SeriesGrid): SliceBuffers {
   const n = grid.columns * grid.rows;
   return {
-    labels: new Uint8Array(n),
+    tissueValue: new Float32Array(n),
+    tissueSd: new Float32Array(n),
     vesselCoverage: new Float32Array(n),
     fiducialCoverage: new Float32Array(n),
   };
@@ -57,6 +76,11 @@ export class GridRasterizer {
   private readonly originsCt: Vec3[];
   private readonly stepI: Vec3;
   private readonly stepJ: Vec3;
+  /** One slice step along the normal, in CT LPS. */
+  private readonly stepK: Vec3;
+  private readonly table: TissueTable;
+  private readonly rowValue: Float64Array;
+  private readonly rowSd: Float64Array;
   /** Per capsule: ax ay az bx by bz ra rb (CT LPS, mm). */
   private readonly capsules: Float64Array;
   private readonly capsuleOverlay: Uint8Array;
@@ -70,14 +94,19 @@ export class GridRasterizer {
   /**
    * @param frameToCt row-major 4×4 from the grid's patient frame to CT LPS (identity for the CT).
    * @param ctToFrame its inverse.
+   * @param table the series' tissue values and noise per label code.
    */
   constructor(
     anatomy: HeadAnatomy,
     grid: SeriesGrid,
     frameToCt: readonly number[],
     ctToFrame: readonly number[],
+    table: TissueTable,
   ) {
     this.grid = grid;
+    this.table = table;
+    this.rowValue = new Float64Array(grid.columns);
+    this.rowSd = new Float64Array(grid.columns);
     const [rowSp, colSp] = grid.pixelSpacingMm;
     this.stepI = linear(frameToCt, [
       grid.rowDirectionLps[0] * colSp,
@@ -88,6 +117,11 @@ export class GridRasterizer {
       grid.columnDirectionLps[0] * rowSp,
       grid.columnDirectionLps[1] * rowSp,
       grid.columnDirectionLps[2] * rowSp,
+    ]);
+    this.stepK = linear(frameToCt, [
+      grid.normalLps[0] * grid.sliceSpacingMm,
+      grid.normalLps[1] * grid.sliceSpacingMm,
+      grid.normalLps[2] * grid.sliceSpacingMm,
     ]);
     this.originsCt = grid.positionsLps.map((p) => affine(frameToCt, p));
     this.edgeMm = Math.cbrt(rowSp * colSp * grid.sliceSpacingMm);
@@ -104,12 +138,15 @@ export class GridRasterizer {
       { label: L.whiteMatter, e: s.whiteMatter },
       ...anatomy.deepGrey.map((e) => ({ label: L.deepGreyMatter, e })),
       ...anatomy.ventricles.map((e) => ({ label: L.ventricle, e })),
+      { label: L.csf, e: anatomy.falx },
     ];
     this.quadrics = painted.map(({ label, e }) => {
       const q = ellipsoidQuadric(e);
       const qStep = mat3Apply(q, this.stepI);
       const a = qStep[0] * this.stepI[0] + qStep[1] * this.stepI[1] + qStep[2] * this.stepI[2];
-      return { label, center: e.centerLps, q, a, qStep };
+      const axisZ: Vec3 = [e.axesLps[2]!, e.axesLps[5]!, e.axesLps[8]!];
+      const zStep = axisZ[0] * this.stepI[0] + axisZ[1] * this.stepI[1] + axisZ[2] * this.stepI[2];
+      return { label, center: e.centerLps, q, a, qStep, axisZ, floorMm: e.floorMm ?? Infinity, zStep };
     });
 
     // Capsules: every vessel segment, and each fiducial as a zero-length capsule.
@@ -165,33 +202,96 @@ export class GridRasterizer {
     const { columns, rows } = this.grid;
     const origin = this.originsCt[instance];
     if (!origin) throw new Error(`phantom: no instance ${instance + 1} in series ${this.grid.name}`);
-    out.labels.fill(0);
     out.vesselCoverage.fill(0);
     out.fiducialCoverage.fill(0);
     const [sx, sy, sz] = this.stepI;
     const [tx, ty, tz] = this.stepJ;
+    const [kx, ky, kz] = this.stepK;
+    const { value: tableValue, sd: tableSd } = this.table;
+    const rowValue = this.rowValue;
+    const rowSd = this.rowSd;
+    const airValue = tableValue[TISSUE_LABELS.air]!;
+    const airSd = tableSd[TISSUE_LABELS.air]!;
+    const blend = (i: number, f: number, v: number, sd: number): void => {
+      if (i < 0 || i >= columns) return;
+      rowValue[i] = rowValue[i]! + (v - rowValue[i]!) * f;
+      rowSd[i] = rowSd[i]! + (sd - rowSd[i]!) * f;
+    };
 
     for (let j = 0; j < rows; j++) {
-      const px = origin[0] + j * tx;
-      const py = origin[1] + j * ty;
-      const pz = origin[2] + j * tz;
       const rowStart = j * columns;
-      for (const s of this.quadrics) {
-        const ux = px - s.center[0];
-        const uy = py - s.center[1];
-        const uz = pz - s.center[2];
-        const q = s.q;
-        const qux = q[0]! * ux + q[1]! * uy + q[2]! * uz;
-        const quy = q[3]! * ux + q[4]! * uy + q[5]! * uz;
-        const quz = q[6]! * ux + q[7]! * uy + q[8]! * uz;
-        const c = ux * qux + uy * quy + uz * quz - 1;
-        const b = 2 * (s.qStep[0] * ux + s.qStep[1] * uy + s.qStep[2] * uz);
-        const disc = b * b - 4 * s.a * c;
-        if (disc < 0) continue;
-        const root = Math.sqrt(disc);
-        const i0 = Math.max(0, Math.ceil((-b - root) / (2 * s.a)));
-        const i1 = Math.min(columns - 1, Math.floor((-b + root) / (2 * s.a)));
-        if (i0 <= i1) out.labels.fill(s.label, rowStart + i0, rowStart + i1 + 1);
+      out.tissueValue.fill(airValue, rowStart, rowStart + columns);
+      out.tissueSd.fill(airSd, rowStart, rowStart + columns);
+      for (let sub = 0; sub < 4; sub++) {
+        const dj = j + ((sub & 1) === 0 ? -0.25 : 0.25);
+        const dk = (sub & 2) === 0 ? -0.25 : 0.25;
+        const px = origin[0] + dj * tx + dk * kx;
+        const py = origin[1] + dj * ty + dk * ky;
+        const pz = origin[2] + dj * tz + dk * kz;
+        // Only the columns [lo, hi] some ellipsoid reaches are set (to air first) and added up.
+        let lo = columns;
+        let hi = -1;
+        const reach = (a: number, b: number): void => {
+          if (a < lo) {
+            rowValue.fill(airValue, a, Math.min(lo, b + 1));
+            rowSd.fill(airSd, a, Math.min(lo, b + 1));
+          }
+          if (b > hi) {
+            rowValue.fill(airValue, Math.max(hi + 1, a), b + 1);
+            rowSd.fill(airSd, Math.max(hi + 1, a), b + 1);
+          }
+          lo = Math.min(lo, a);
+          hi = Math.max(hi, b);
+        };
+        for (const s of this.quadrics) {
+          const ux = px - s.center[0];
+          const uy = py - s.center[1];
+          const uz = pz - s.center[2];
+          const q = s.q;
+          const qux = q[0]! * ux + q[1]! * uy + q[2]! * uz;
+          const quy = q[3]! * ux + q[4]! * uy + q[5]! * uz;
+          const quz = q[6]! * ux + q[7]! * uy + q[8]! * uz;
+          const c = ux * qux + uy * quy + uz * quz - 1;
+          const b = 2 * (s.qStep[0] * ux + s.qStep[1] * uy + s.qStep[2] * uz);
+          const disc = b * b - 4 * s.a * c;
+          if (disc <= 0) continue;
+          const root = Math.sqrt(disc);
+          // The interval [x0, x1] in column units; pixel i covers [i − ½, i + ½].
+          let x0 = (-b - root) / (2 * s.a);
+          let x1 = (-b + root) / (2 * s.a);
+          if (s.floorMm !== Infinity) {
+            // Own z along the row is z0 + x·zStep; keep the part with z ≥ −floor.
+            const z0 = ux * s.axisZ[0] + uy * s.axisZ[1] + uz * s.axisZ[2] + s.floorMm;
+            if (Math.abs(s.zStep) < 1e-12) {
+              if (z0 < 0) continue;
+            } else if (s.zStep > 0) x0 = Math.max(x0, -z0 / s.zStep);
+            else x1 = Math.min(x1, -z0 / s.zStep);
+            if (x1 <= x0) continue;
+          }
+          if (x1 <= -0.5 || x0 >= columns - 0.5) continue;
+          const v = tableValue[s.label]!;
+          const sd = tableSd[s.label]!;
+          const ia = Math.floor(x0 + 0.5);
+          const ib = Math.floor(x1 + 0.5);
+          reach(Math.max(0, ia), Math.min(columns - 1, ib));
+          if (ia === ib) {
+            blend(ia, x1 - x0, v, sd);
+            continue;
+          }
+          blend(ia, ia + 0.5 - x0, v, sd);
+          blend(ib, x1 - (ib - 0.5), v, sd);
+          const f0 = Math.max(0, ia + 1);
+          const f1 = Math.min(columns, ib);
+          if (f0 < f1) {
+            rowValue.fill(v, f0, f1);
+            rowSd.fill(sd, f0, f1);
+          }
+        }
+        const { tissueValue, tissueSd } = out;
+        for (let i = lo, idx = rowStart + lo; i <= hi; i++, idx++) {
+          tissueValue[idx] = tissueValue[idx]! + 0.25 * (rowValue[i]! - airValue);
+          tissueSd[idx] = tissueSd[idx]! + 0.25 * (rowSd[i]! - airSd);
+        }
       }
     }
 
