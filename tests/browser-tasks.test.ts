@@ -25,7 +25,7 @@ import {
   skipWithoutChromium,
   TestServer,
 } from './browser/harness.ts';
-import { taskMask } from './browser-tasks/mask.ts';
+import { taskMask } from '../packages/imaging/test/taskMask.ts';
 import type { TasksResult, TasksSpec } from './browser-tasks/page.ts';
 
 const skip = skipWithoutChromium('browser-tasks.test.ts');

@@ -6,7 +6,7 @@
 import { createTaskRunner, type WorkerLike } from '../../packages/imaging/src/browser/runInWorker.ts';
 import { distanceTransform } from '../../packages/imaging/src/distance/distanceTransform.ts';
 import { summarize } from '../browser-loader/summary.ts';
-import { taskMask } from './mask.ts';
+import { taskMask } from '../../packages/imaging/test/taskMask.ts';
 
 export interface TasksSpec {
   workerUrl: string;

@@ -15,30 +15,9 @@ import { controlLast, runTask, type TaskArgs, type TaskResult } from '../src/tas
 import { createTaskPool, type TaskRunner, type TaskWorkerHandle } from '../src/tasks/taskPool.ts';
 import { serveTasks } from '../src/tasks/taskWorkerCore.ts';
 import { createVolume, type Volume } from '../src/volume.ts';
+import { taskMask } from './taskMask.ts';
 import { extractIsosurface } from '../src/surface/marchingCubes.ts';
 import { segmentSkull } from '../src/segmentation/skull.ts';
-
-/** A ball and a slab on an anisotropic, rotated grid (so geometry must be carried over, not rebuilt). */
-function mask(n: number, shared = false): Volume {
-  const scalars = shared ? new Uint8Array(new SharedArrayBuffer(n * n * n)) : new Uint8Array(n * n * n);
-  for (let k = 0; k < n; k++)
-    for (let j = 0; j < n; j++)
-      for (let i = 0; i < n; i++) {
-        const ball = (i - n / 2) ** 2 + (j - n / 3) ** 2 + (k - n / 2) ** 2 < (n / 4) ** 2;
-        const slab = k > (3 * n) / 4 && i < n / 3;
-        if (ball || slab) scalars[i + j * n + k * n * n] = 1;
-      }
-  return createVolume({
-    id: `mask${n}`,
-    modality: 'SEG',
-    dimensions: [n, n, n],
-    spacingMm: [0.9, 1.1, 1.5],
-    originLps: [-10, 20, 5],
-    directionLps: [0, 1, 0, -1, 0, 0, 0, 0, 1],
-    scalars,
-    metadata: { source: 'derived', frameOfReferenceUid: '1.2.3' },
-  });
-}
 
 interface Recorded {
   fractions: number[];
@@ -84,20 +63,20 @@ const messageOf = (f: () => unknown): string => {
 describe('registry', () => {
   it('types each task against its function (arguments without control, awaited result)', () => {
     expectTypeOf<TaskResult<'distanceTransform'>>().toEqualTypeOf<Volume>();
-    expectTypeOf(runTask('distanceTransform', [mask(4), { kind: 'signed' }])).toEqualTypeOf<
+    expectTypeOf(runTask('distanceTransform', [taskMask(4), { kind: 'signed' }])).toEqualTypeOf<
       Promise<Volume>
     >();
     expectTypeOf<TaskArgs<'distanceTransform'>[0]>().toEqualTypeOf<Volume | MaskGrid>();
     // @ts-expect-error not a distance kind
-    void runTask('distanceTransform', [mask(4), { kind: 'inside' }]).catch(() => {});
+    void runTask('distanceTransform', [taskMask(4), { kind: 'inside' }]).catch(() => {});
     // @ts-expect-error functions cannot reach a worker, so `inside` is not a task option
-    void runTask('distanceTransform', [mask(4), { inside: (v: number) => v > 0 }]).catch(() => {});
+    void runTask('distanceTransform', [taskMask(4), { inside: (v: number) => v > 0 }]).catch(() => {});
     // @ts-expect-error control is the third argument of runTask, not an option
-    void runTask('distanceTransform', [mask(4), { control: {} }]).catch(() => {});
+    void runTask('distanceTransform', [taskMask(4), { control: {} }]).catch(() => {});
     // @ts-expect-error the mask is required
     void runTask('distanceTransform', []).catch(() => {});
     // @ts-expect-error not a registered task
-    void runTask('noSuchTask', [mask(4)]).catch(() => {});
+    void runTask('noSuchTask', [taskMask(4)]).catch(() => {});
   });
 
   it('controlLast passes control as the last argument, typed by the function', async () => {
@@ -113,18 +92,20 @@ describe('registry', () => {
     controlLast(sumAbove, 1);
     expectTypeOf(op).parameter(0).toEqualTypeOf<[v: Volume, options?: { above: number }]>();
     const { control, seen } = recorder();
-    expect(await op([mask(8), { above: 0 }], control)).toBe(mask(8).scalars.filter((x) => x > 0).length);
+    expect(await op([taskMask(8), { above: 0 }], control)).toBe(
+      taskMask(8).scalars.filter((x) => x > 0).length,
+    );
     expect(seen.fractions).toEqual([1]);
     const aborted = AbortSignal.abort();
-    await expect(async () => op([mask(8)], { signal: aborted })).rejects.toThrow(CancelledError);
+    await expect(async () => op([taskMask(8)], { signal: aborted })).rejects.toThrow(CancelledError);
     // Omitted optional arguments do not shift the control.
     const fractions: number[] = [];
-    expect(await op([mask(8)], { onProgress: (f) => fractions.push(f) })).toBeGreaterThan(0);
+    expect(await op([taskMask(8)], { onProgress: (f) => fractions.push(f) })).toBeGreaterThan(0);
     expect(fractions).toEqual([1]);
   });
 
   it('runTask in this thread equals the direct call, with its progress and errors', async () => {
-    const m = mask(24);
+    const m = taskMask(24);
     const direct = directCall(m);
     const { control, seen } = recorder();
     expect(await runTask('distanceTransform', [m, { kind: 'signed' }], control)).toEqual(direct.result);
@@ -142,7 +123,7 @@ describe('registry', () => {
 
 describe('crossing the worker boundary', () => {
   it('structured clone keeps a Volume whole (typed arrays, Float64Array matrices, metadata)', () => {
-    const v = distanceTransform(mask(8), { kind: 'signed', precision: 'float32' });
+    const v = distanceTransform(taskMask(8), { kind: 'signed', precision: 'float32' });
     const copy = structuredClone(v);
     expect(copy).toEqual(v);
     expect(copy.scalars).toBeInstanceOf(Float32Array);
@@ -151,13 +132,13 @@ describe('crossing the worker boundary', () => {
   });
 
   it('transferables lists the buffers under typed arrays, each once, never a SharedArrayBuffer', () => {
-    const v = mask(4);
-    const list = transferables([v, { nested: [v.scalars, new Int16Array(3)] }, mask(4, true)]);
+    const v = taskMask(4);
+    const list = transferables([v, { nested: [v.scalars, new Int16Array(3)] }, taskMask(4, true)]);
     expect(list).toContain(v.scalars.buffer);
     expect(list).toContain(v.ijkToLps.buffer);
     expect(list.every((b) => b instanceof ArrayBuffer)).toBe(true);
     expect(new Set(list).size).toBe(list.length);
-    // mask(4): scalars, directionLps, ijkToLps, lpsToIjk; plus the Int16Array; the shared mask's 3 matrices.
+    // taskMask(4): scalars, directionLps, ijkToLps, lpsToIjk; plus the Int16Array; the shared mask's 3 matrices.
     expect(list).toHaveLength(4 + 1 + 3);
   });
 });
@@ -187,7 +168,7 @@ describe('task worker core', () => {
   it('says ready, runs a task, posts progress and the result with its arrays transferred', async () => {
     const core = coreHarness();
     expect(core.posted[0]!.message).toEqual({ type: 'ready' });
-    const m = mask(24);
+    const m = taskMask(24);
     const direct = directCall(m);
     core.send({ type: 'run', id: 7, name: 'distanceTransform', args: [m, { kind: 'signed' }] });
     const { message, transfer } = await core.answer(7);
@@ -206,7 +187,7 @@ describe('task worker core', () => {
 
   it('cancels through the shared flag at the operation`s check; keeps error messages', async () => {
     const core = coreHarness();
-    const m = mask(16);
+    const m = taskMask(16);
     const flag = new Int32Array(new SharedArrayBuffer(4));
     Atomics.store(flag, 0, 1);
     core.send({ type: 'run', id: 1, name: 'distanceTransform', args: [m], cancelFlag: flag });
@@ -276,8 +257,8 @@ describe('task pool', () => {
   it('gives what the direct calls give, forwards progress and the operation`s errors', async () => {
     const log = { created: 0, terminated: 0 };
     const pool = createTaskPool({ workers: 2, create: () => channelWorker(log) });
-    const a = mask(24);
-    const b = mask(20);
+    const a = taskMask(24);
+    const b = taskMask(20);
     const direct = directCall(a);
     const { control, seen } = recorder();
     const [ra, rb] = await Promise.all([
@@ -301,8 +282,8 @@ describe('task pool', () => {
 
   it('transferInputs moves the caller`s arrays instead of copying them', async () => {
     const pool = createTaskPool({ workers: 1, create: () => channelWorker({ created: 0, terminated: 0 }) });
-    const m = mask(16);
-    const expected = distanceTransform(mask(16));
+    const m = taskMask(16);
+    const expected = distanceTransform(taskMask(16));
     expect(await pool.run('distanceTransform', [m], undefined, { transferInputs: true })).toEqual(expected);
     expect(m.scalars.byteLength).toBe(0); // detached: it went to the worker
     await pool.close();
@@ -311,14 +292,14 @@ describe('task pool', () => {
   it('rejects with CancelledError before, while queued, and when the worker stops in time', async () => {
     const pool = createTaskPool({ workers: 1, create: () => channelWorker({ created: 0, terminated: 0 }) });
     await expect(
-      pool.run('distanceTransform', [mask(8)], { signal: AbortSignal.abort() }),
+      pool.run('distanceTransform', [taskMask(8)], { signal: AbortSignal.abort() }),
     ).rejects.toBeInstanceOf(CancelledError);
-    const first = pool.run('distanceTransform', [mask(16)]);
+    const first = pool.run('distanceTransform', [taskMask(16)]);
     const queued = new AbortController();
-    const second = pool.run('distanceTransform', [mask(16)], { signal: queued.signal });
+    const second = pool.run('distanceTransform', [taskMask(16)], { signal: queued.signal });
     queued.abort();
     await expect(second).rejects.toThrow(new CancelledError('distanceTransform'));
-    expect(await first).toEqual(distanceTransform(mask(16)));
+    expect(await first).toEqual(distanceTransform(taskMask(16)));
     await pool.close();
   });
 
@@ -330,7 +311,7 @@ describe('task pool', () => {
       create: () => (workers.push(new SilentWorker()), workers.at(-1)!),
     });
     const controller = new AbortController();
-    const running = pool.run('distanceTransform', [mask(4)], { signal: controller.signal });
+    const running = pool.run('distanceTransform', [taskMask(4)], { signal: controller.signal });
     await new Promise((r) => setTimeout(r, 5));
     expect(workers[0]!.sent.map((m) => m.type)).toEqual(['run']);
     const run = workers[0]!.sent[0] as Extract<ToTaskWorker, { type: 'run' }>;
@@ -344,7 +325,7 @@ describe('task pool', () => {
     );
     expect(workers[0]!.terminated).toBe(true);
     // The next task gets a fresh worker; a crash fails only that task, with the reason.
-    const next = pool.run('distanceTransform', [mask(4)]);
+    const next = pool.run('distanceTransform', [taskMask(4)]);
     await new Promise((r) => setTimeout(r, 5));
     expect(workers).toHaveLength(2);
     workers[1]!.crash('it crashed: out of memory');
@@ -365,7 +346,7 @@ describe('task pool: answers after a cancel', () => {
     });
     const controller = new AbortController();
     const progress: number[] = [];
-    const running = pool.run('distanceTransform', [mask(4)], {
+    const running = pool.run('distanceTransform', [taskMask(4)], {
       signal: controller.signal,
       onProgress: (f) => progress.push(f),
     });
@@ -375,12 +356,12 @@ describe('task pool: answers after a cancel', () => {
     w.say({ type: 'progress', id, fraction: 0.5, phase: 'p' });
     controller.abort();
     w.say({ type: 'progress', id, fraction: 0.9, phase: 'p' }); // not forwarded: cancelled
-    w.say({ type: 'done', id, result: distanceTransform(mask(4)) });
+    w.say({ type: 'done', id, result: distanceTransform(taskMask(4)) });
     await expect(running).rejects.toThrow(new CancelledError('distanceTransform'));
     expect(progress).toEqual([0.5]);
     expect(w.terminated).toBe(false);
     // The same worker takes the next task; an answer for the old id is ignored.
-    const next = pool.run('distanceTransform', [mask(4)]);
+    const next = pool.run('distanceTransform', [taskMask(4)]);
     await new Promise((r) => setTimeout(r, 5));
     expect(workers).toHaveLength(1);
     const second = w.sent.at(-1) as Extract<ToTaskWorker, { type: 'run' }>;
@@ -406,8 +387,8 @@ describe('task pool: workers that never start', () => {
       },
     });
     for (let i = 0; i < 3; i++)
-      await expect(pool.run('distanceTransform', [mask(4)])).rejects.toThrow(/script not found/);
-    await expect(pool.run('distanceTransform', [mask(4)])).rejects.toThrow(
+      await expect(pool.run('distanceTransform', [taskMask(4)])).rejects.toThrow(/script not found/);
+    await expect(pool.run('distanceTransform', [taskMask(4)])).rejects.toThrow(
       'distanceTransform: the task worker could not start',
     );
     expect(created).toBe(3);
@@ -421,15 +402,15 @@ describe('Node worker threads (createNodeTaskRunner)', () => {
 
   it('runs in worker threads exactly like the direct call; cancels mid-run; stays usable', async () => {
     runner = await createNodeTaskRunner({ workers: 2 });
-    const m = mask(64);
+    const m = taskMask(64);
     const direct = directCall(m);
     const { control, seen } = recorder();
     const [r1, r2] = await Promise.all([
       runner.run('distanceTransform', [m, { kind: 'signed' }], control),
-      runner.run('distanceTransform', [mask(32), { kind: 'toBackground' }]),
+      runner.run('distanceTransform', [taskMask(32), { kind: 'toBackground' }]),
     ]);
     expect(r1).toEqual(direct.result);
-    expect(r2).toEqual(distanceTransform(mask(32), { kind: 'toBackground' }));
+    expect(r2).toEqual(distanceTransform(taskMask(32), { kind: 'toBackground' }));
     expectProgressLikeDirect(seen, direct.seen);
 
     // Cancel at the first progress report: the operation stops at its next check (shared flag),
@@ -437,7 +418,7 @@ describe('Node worker threads (createNodeTaskRunner)', () => {
     const controller = new AbortController();
     const fractions: number[] = [];
     const cancelled = await runner
-      .run('distanceTransform', [mask(128), { kind: 'signed' }], {
+      .run('distanceTransform', [taskMask(128), { kind: 'signed' }], {
         signal: controller.signal,
         onProgress: (f) => {
           fractions.push(f);
@@ -454,7 +435,7 @@ describe('Node worker threads (createNodeTaskRunner)', () => {
 
   it('runs the surface and segmentation operations registered by name exactly like the direct calls', async () => {
     runner ??= await createNodeTaskRunner({ workers: 2 });
-    const m = mask(40);
+    const m = taskMask(40);
     const surface = await runner.run('extractIsosurface', [m, 0.5, { labelValue: 1 }]);
     expect(surface).toEqual(extractIsosurface(m, 0.5, { labelValue: 1 }));
     const ct = createVolume({

@@ -1,8 +1,11 @@
-/** The test mask, built the same way in the page and in Node: a ball and a slab on a rotated, anisotropic grid. */
-import { createVolume, type Volume } from '../../packages/imaging/src/volume.ts';
+/**
+ * The task tests' mask, built the same way in Node and in the browser test page: a ball and a slab on
+ * an anisotropic, rotated grid (so geometry must be carried over, not rebuilt).
+ */
+import { createVolume, type Volume } from '../src/volume.ts';
 
-export function taskMask(n: number): Volume {
-  const scalars = new Uint8Array(n * n * n);
+export function taskMask(n: number, shared = false): Volume {
+  const scalars = shared ? new Uint8Array(new SharedArrayBuffer(n * n * n)) : new Uint8Array(n * n * n);
   for (let k = 0; k < n; k++)
     for (let j = 0; j < n; j++)
       for (let i = 0; i < n; i++) {
