@@ -36,3 +36,4 @@ export {
   type TaskOptions,
 } from './tasks/registry.ts';
 export type { RunOptions, TaskRunner } from './tasks/taskPool.ts';
+export * from './dicomweb/index.ts';
