@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { inspectCommand } from './commands/inspect.ts';
 import { phantomCommand } from './commands/phantom.ts';
+import { planCommand } from './commands/plan.ts';
 import { registerCommand } from './commands/register.ts';
 import { surfaceCommand } from './commands/surface.ts';
 
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   inspectCommand(program, setExit);
   phantomCommand(program, setExit);
+  planCommand(program, setExit);
   registerCommand(program, setExit);
   surfaceCommand(program, setExit);
   program.commands.forEach((c) => c.exitOverride());
