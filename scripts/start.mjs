@@ -1,21 +1,27 @@
-// `npm start`: the main job. Until the planner app exists it writes the demo case (the synthetic head
-// phantom, once) and runs the CLI on it, so a newcomer sees NeuroPlan read a patient at once.
-import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// `npm start`: the main job. Builds the planner (Vite, a few seconds) and serves it cross-origin isolated
+// on 127.0.0.1; the demo case (the synthetic head phantom) opens in it by default. Prints the address.
+// Options: --port N (default 4173, or $PORT), --host H (default 127.0.0.1).
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'apps', 'cli', 'bin', 'neuroplan.mjs');
-const demo = join(root, '.tmp', 'demo-case');
-const run = (args) => {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+const app = join(root, 'apps', 'planner');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 };
-
-if (!existsSync(join(demo, 'ground-truth.json'))) {
-  console.log(`Writing the demo case (synthetic head phantom) to ${demo} ...`);
-  run(['phantom', '--out', demo, '--size', '256', '--seed', '1']);
+const port = Number(arg('port', process.env.PORT ?? '4173'));
+const host = arg('host', '127.0.0.1');
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`npm start: --port must be an integer 0..65535, got ${arg('port')}`);
+  process.exit(2);
 }
-console.log('\nneuroplan inspect .tmp/demo-case\n');
-run(['inspect', demo]);
+
+// The planner's own Vite (the root may hold another major version for other tools).
+const { build, preview } = await import(createRequire(join(app, 'package.json')).resolve('vite'));
+console.log('Building the planner ...');
+await build({ root: app, logLevel: 'warn' });
+const server = await preview({ root: app, preview: { host, port, strictPort: port !== 0 } });
+const address = server.resolvedUrls?.local?.[0] ?? `http://${host}:${port}/`;
+console.log(`\nNeuroPlan planner: open ${address}  (the demo case opens by default; Ctrl+C stops)\n`);

@@ -403,6 +403,30 @@ describe('scoreTrajectories agrees with evaluateTrajectory and the straightforwa
       expect(leaving).toBeGreaterThan(count / 4); // the clamp is exercised
       expect(leaving).toBeLessThan(count); // and so is the inside path
       expect(exact).toBeGreaterThanOrEqual(Math.floor(4 * count * 0.99));
+
+      // Entry-search mode: the same scores; closest approaches exact below each scored structure's
+      // zero-risk level (radius + required + falloff), else exactly that level (a lower bound).
+      const fast = scoreTrajectories(maps, segments, radius, p, STEP, undefined, undefined, {
+        exactMinima: false,
+      });
+      const fields = [
+        ['vessel', 'vesselClearanceMm', p.weight.vessel],
+        ['ventricle', 'ventricleClearanceMm', p.weight.ventricle],
+        ['sulcus', 'sulcusClearanceMm', p.weight.sulcus],
+      ] as const;
+      for (let t = 0; t < count; t++) {
+        expect(fast.score[t]).toBe(batch.score[t]);
+        expect(fast.riskiestDepthMm[t]).toBe(batch.riskiestDepthMm[t]);
+        for (const [s, field, weight] of fields) {
+          const quiet = p.requiredMm[s] + p.falloffMm[s]; // in clearance terms (radius subtracted)
+          const full = batch[field][t]!;
+          if (weight === 0 || full < quiet - 1e-4) expect(fast[field][t]).toBe(full);
+          else {
+            expect(fast[field][t]).toBeCloseTo(Math.fround(quiet), 5);
+            expect(fast[field][t]).toBeLessThanOrEqual(full + 1e-5);
+          }
+        }
+      }
     });
 });
 

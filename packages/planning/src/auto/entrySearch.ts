@@ -187,6 +187,9 @@ export function searchEntries(scene: PlanningScene, request: EntrySearchRequest)
       signal: control.signal,
       onProgress: (f, phase) => control.onProgress?.(0.1 + 0.8 * f, phase),
     },
+    // Closest approaches beyond the zero-risk level need not be exact to decide the hard constraints;
+    // the best candidates are assessed in full below.
+    { exactMinima: false },
   );
   const feasibleIdx: number[] = [];
   for (let i = 0; i < survivors.length; i++) {

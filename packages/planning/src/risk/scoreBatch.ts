@@ -36,6 +36,18 @@ export interface BatchRisk {
   riskiestDepthMm: Float32Array;
 }
 
+export interface BatchOptions {
+  /**
+   * true (default): every closest approach is exact, as evaluateTrajectory gives it.
+   * false: a closest approach is exact only where it matters to the risk: below the level where the
+   * structure's risk is 0 (electrode radius + required clearance + falloff); above it, the reported
+   * clearance is that level (a lower bound of the true one) and its depth that of the closest evaluated
+   * sample. Scores are unchanged and every hard-constraint decision is the same (the required clearance
+   * lies below that level), but far more samples can be skipped. Entry search uses this mode.
+   */
+  exactMinima?: boolean;
+}
+
 /** Values per trajectory in the `segments` array: entry x, y, z then target x, y, z (LPS mm). */
 export const SEGMENT_STRIDE = 6;
 
@@ -234,6 +246,7 @@ export function scoreTrajectories(
   stepMm: number,
   out?: BatchRisk,
   control?: TaskControl,
+  options: BatchOptions = {},
 ): BatchRisk {
   checkMaps(maps);
   if (segments.length % SEGMENT_STRIDE !== 0)
@@ -301,6 +314,9 @@ export function scoreTrajectories(
   const nch = MAP_CHANNEL_COUNT;
   const slack = SLACK_MM;
 
+  const exact = options.exactMinima ?? true;
+  // The pre-scan bounds the minima that must stay exact: all of them, or only unscored channels'.
+  const prescan = exact || quietV === -Infinity || quietE === -Infinity || quietS === -Infinity;
   const order = scoringOrder(segments, count, maps, radiusMm, stepMm);
   for (let chunkStart = 0; chunkStart < count; chunkStart += CHUNK) {
     checkCancelled(control, 'trajectory scoring');
@@ -341,17 +357,19 @@ export function scoreTrajectories(
       const perV = 1 / (dxV! * ax + dyV! * ay + dzV! * az);
       const perE = 1 / (dxE! * ax + dyE! * ay + dzE! * az);
       const perS = 1 / (dxS! * ax + dyS! * ay + dzS! * az);
-      let boundV = Infinity;
-      let boundE = Infinity;
-      let boundS = Infinity;
-      for (let p = 0; p < n; p += PRESCAN_EVERY) {
-        const v = channelAt(values, grid, cV, x + p * sx, y + p * sy, z + p * sz);
-        const e = channelAt(values, grid, cE, x + p * sx, y + p * sy, z + p * sz);
-        const q = channelAt(values, grid, cS, x + p * sx, y + p * sy, z + p * sz);
-        if (v < boundV) boundV = v;
-        if (e < boundE) boundE = e;
-        if (q < boundS) boundS = q;
-      }
+      // Without exact minima a scored channel's skipping is bounded by its zero-risk level alone.
+      let boundV = exact || quietV === -Infinity ? Infinity : -Infinity;
+      let boundE = exact || quietE === -Infinity ? Infinity : -Infinity;
+      let boundS = exact || quietS === -Infinity ? Infinity : -Infinity;
+      if (prescan)
+        for (let p = 0; p < n; p += PRESCAN_EVERY) {
+          const v = channelAt(values, grid, cV, x + p * sx, y + p * sy, z + p * sz);
+          const e = channelAt(values, grid, cE, x + p * sx, y + p * sy, z + p * sz);
+          const q = channelAt(values, grid, cS, x + p * sx, y + p * sy, z + p * sz);
+          if (v < boundV) boundV = v;
+          if (e < boundE) boundE = e;
+          if (q < boundS) boundS = q;
+        }
 
       let minV = Infinity;
       let minE = Infinity;
@@ -543,6 +561,12 @@ export function scoreTrajectories(
         wV * (0.5 * maxRiskV + (0.5 * sumV) / n) +
         wE * (0.5 * maxRiskE + (0.5 * sumE) / n) +
         wS * (0.5 * maxRiskS + (0.5 * sumS) / n);
+      if (!exact) {
+        // Skipped samples lie above the zero-risk level: the true minimum is at least that level.
+        if (quietV !== -Infinity && minV > quietV) minV = quietV;
+        if (quietE !== -Infinity && minE > quietE) minE = quietE;
+        if (quietS !== -Infinity && minS > quietS) minS = quietS;
+      }
       result.vesselClearanceMm[t] = minV - radiusMm;
       result.vesselDepthMm[t] = lengthMm * (atV / last);
       result.ventricleClearanceMm[t] = minE - radiusMm;

@@ -1,0 +1,241 @@
+/**
+ * Our loaded volumes as cornerstone volumes, built in memory from the voxels we already hold (never
+ * reloaded through cornerstone's DICOM loader). CT–MR fusion: the MR series are resampled onto the CT
+ * grid through the registration (`mrToCtLps`) in a web worker, then shown as a second volume in the same
+ * viewports with opacity = the fusion blend. Resampling (rather than a vtk actor transform) keeps
+ * cornerstone's slice logic, picking and our overlays in one frame, the CT's.
+ */
+import { useEffect, useState } from 'react';
+import { cache, volumeLoader, type Types } from '@cornerstonejs/core';
+import { mat4Invert, type GridSpec, type Volume, type VoxelArray } from '@neuroplan/imaging';
+import { useStore } from '../store/index.ts';
+import type { LoadedSeries, SeriesRole } from '../store/types.ts';
+import type { ResampleReply, ResampleRequest } from './resampleWorker.ts';
+import { useViews2d, type FusionLayer } from './uiStore.ts';
+
+/** Cornerstone's direction lists the i, j, k axes one after another: the transpose of our row-major matrix. */
+export function cornerstoneDirection(d: ArrayLike<number>): number[] {
+  return [d[0]!, d[3]!, d[6]!, d[1]!, d[4]!, d[7]!, d[2]!, d[5]!, d[8]!];
+}
+
+type CornerstoneScalars = Uint8Array | Int8Array | Uint16Array | Int16Array | Float32Array;
+const isCornerstoneScalars = (s: VoxelArray): s is CornerstoneScalars =>
+  s instanceof Uint8Array ||
+  s instanceof Int8Array ||
+  s instanceof Uint16Array ||
+  s instanceof Int16Array ||
+  s instanceof Float32Array;
+
+let nextId = 1;
+const frameOf = (v: Volume): string => v.metadata.frameOfReferenceUid ?? 'neuroplan-planning-frame';
+const created = new WeakMap<Volume, string>();
+
+/**
+ * Creates (once per Volume object) the cornerstone volume showing `v`; returns its volume id. A volume
+ * shown over another (the resampled MR) must name the other's frame of reference: cornerstone refuses
+ * to stack volumes of different frames in one viewport.
+ */
+export function toCornerstoneVolume(v: Volume, frameOfReferenceUid?: string, owner: Volume = v): string {
+  const known = created.get(v);
+  if (known) return known;
+  // No ':' in the id: cornerstone would take the part before it for an image loader's scheme.
+  const volumeId = `neuroplan-volume-${nextId++}`;
+  // Cornerstone textures take 8/16-bit integers or float32; other types are converted once.
+  const scalarData = isCornerstoneScalars(v.scalars) ? v.scalars : Float32Array.from(v.scalars);
+  const [ni, nj] = v.dimensions;
+  const d = v.directionLps;
+  volumeLoader.createLocalVolume(volumeId, {
+    metadata: {
+      BitsAllocated: 16,
+      BitsStored: 16,
+      SamplesPerPixel: 1,
+      HighBit: 15,
+      PhotometricInterpretation: v.metadata.displayInverted ? 'MONOCHROME1' : 'MONOCHROME2',
+      PixelRepresentation: 1,
+      Modality: v.modality,
+      SeriesInstanceUID: v.metadata.seriesInstanceUid,
+      ImageOrientationPatient: [d[0]!, d[3]!, d[6]!, d[1]!, d[4]!, d[7]!],
+      PixelSpacing: [v.spacingMm[1], v.spacingMm[0]],
+      FrameOfReferenceUID: frameOfReferenceUid ?? frameOf(v),
+      Columns: ni,
+      Rows: nj,
+      voiLut: [],
+      VOILUTFunction: 'LINEAR',
+    },
+    dimensions: [...v.dimensions],
+    spacing: [...v.spacingMm],
+    origin: [...v.originLps],
+    direction: cornerstoneDirection(d) as Types.Mat3,
+    scalarData,
+  });
+  created.set(v, volumeId);
+  owners.set(volumeId, { shown: v, owner });
+  return volumeId;
+}
+
+/** Cornerstone volume id → the volume it shows and the loaded series volume it belongs to. */
+const owners = new Map<string, { shown: Volume; owner: Volume }>();
+
+/**
+ * Frees the cornerstone copies (volume and its slice images) of series no longer loaded, a moment after
+ * a new case replaced them (the views switch to the new volumes first).
+ */
+function purgeUnloaded(): void {
+  const live = new Set(useStore.getState().series.map((s) => s.volume));
+  for (const [volumeId, { shown, owner }] of owners) {
+    if (live.has(owner)) continue;
+    const volume = cache.getVolume(volumeId);
+    cache.removeVolumeLoadObject(volumeId);
+    for (const imageId of volume?.imageIds ?? []) cache.removeImageLoadObject(imageId, { force: true });
+    created.delete(shown);
+    owners.delete(volumeId);
+  }
+}
+useStore.subscribe((s, prev) => {
+  if (s.series !== prev.series) setTimeout(purgeUnloaded, 2000);
+});
+
+/** A display range from the 1st to the 99.5th percentile of a voxel sample (MR has no fixed units). */
+export function robustRange(
+  scalars: ArrayLike<number>,
+  sampleCount = 200_000,
+): { lower: number; upper: number } {
+  const step = Math.max(1, Math.floor(scalars.length / sampleCount));
+  const sample: number[] = [];
+  for (let i = 0; i < scalars.length; i += step) {
+    const x = scalars[i]!;
+    if (Number.isFinite(x)) sample.push(x);
+  }
+  if (sample.length === 0) return { lower: 0, upper: 1 };
+  sample.sort((a, b) => a - b);
+  const at = (q: number) => sample[Math.min(sample.length - 1, Math.floor(q * (sample.length - 1)))]!;
+  const lower = at(0.01);
+  const upper = at(0.995);
+  return upper > lower ? { lower, upper } : { lower, upper: lower + 1 };
+}
+
+/** The CT's voxel grid, as resampleVolume's target. */
+export const gridOf = (v: Volume): GridSpec => ({
+  dimensions: [...v.dimensions],
+  spacingMm: [...v.spacingMm],
+  originLps: v.originLps,
+  directionLps: v.directionLps,
+});
+
+/** Resamples `mr` onto `ct`'s grid in a web worker. */
+export function resampleIntoCt(mr: Volume, ct: Volume, mrToCtLps: readonly number[]): Promise<Volume> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./resampleWorker.ts', import.meta.url), { type: 'module' });
+    worker.addEventListener('message', (e: MessageEvent<ResampleReply>) => {
+      worker.terminate();
+      if (e.data.ok) resolve(e.data.volume);
+      else reject(new Error(`${mr.id}: could not resample onto the CT grid: ${e.data.error}`));
+    });
+    worker.addEventListener('error', (e) => {
+      worker.terminate();
+      reject(new Error(`${mr.id}: the resampling worker failed: ${e.message}`));
+    });
+    const request: ResampleRequest = {
+      volume: mr,
+      grid: gridOf(ct),
+      ctToMrLps: mat4Invert(Float64Array.from(mrToCtLps)),
+    };
+    worker.postMessage(request);
+  });
+}
+
+/** Resampled MR per (MR volume, CT volume, transform). */
+const fused = new WeakMap<Volume, Map<string, Promise<Volume>>>();
+const fusedKeys = new WeakMap<Volume, number>();
+let nextCtKey = 1;
+
+function fusedVolume(mr: Volume, ct: Volume, mrToCtLps: readonly number[]): Promise<Volume> {
+  let perMr = fused.get(mr);
+  if (!perMr) fused.set(mr, (perMr = new Map()));
+  let ctKey = fusedKeys.get(ct);
+  if (ctKey === undefined) fusedKeys.set(ct, (ctKey = nextCtKey++));
+  const key = `${ctKey}|${mrToCtLps.join(',')}`;
+  let p = perMr.get(key);
+  if (!p) perMr.set(key, (p = resampleIntoCt(mr, ct, mrToCtLps)));
+  return p;
+}
+
+export interface ShownVolume {
+  volumeId: string;
+  volume: Volume;
+  /** Display range for volumes without HU (MR); null for CT (windowed by the presets). */
+  range: { lower: number; upper: number } | null;
+}
+
+export interface ViewVolumes {
+  /** The base layer: the CT (or the first series when there is none), in its own frame. */
+  base: ShownVolume;
+  /** The fused MR on the base grid, when the chosen MR series and the registration exist. */
+  overlay: (ShownVolume & { role: SeriesRole }) | null;
+  /** Why the overlay is missing (e.g. still resampling), in words; null when shown or not asked for. */
+  overlayNote: string | null;
+}
+
+const seriesFor = (series: LoadedSeries[], role: SeriesRole) => series.find((s) => s.role === role);
+const FUSION_ROLE: Record<FusionLayer, SeriesRole> = { t1: 't1', angio: 'angio' };
+
+/** The volumes the 2D views show, created in cornerstone; null until a case is loaded. */
+export function useViewVolumes(): ViewVolumes | null {
+  const series = useStore((s) => s.series);
+  const mrToCtLps = useStore((s) => s.mrToCtLps);
+  const layer = useViews2d((s) => s.fusionLayer);
+  const baseSeries = seriesFor(series, 'ct') ?? series[0];
+  const mrSeries = baseSeries?.role === 'ct' ? seriesFor(series, FUSION_ROLE[layer]) : undefined;
+  const [overlay, setOverlay] = useState<
+    { source: Volume; shown: ShownVolume } | { source: Volume; error: string } | null
+  >(null);
+
+  useEffect(() => {
+    if (!baseSeries || !mrSeries || !mrToCtLps) return;
+    let live = true;
+    const source = mrSeries.volume;
+    fusedVolume(source, baseSeries.volume, mrToCtLps).then(
+      (volume) => {
+        if (live)
+          setOverlay({
+            source,
+            shown: {
+              volumeId: toCornerstoneVolume(volume, frameOf(baseSeries.volume), source),
+              volume,
+              range: robustRange(volume.scalars),
+            },
+          });
+      },
+      (e: unknown) => {
+        if (live) setOverlay({ source, error: e instanceof Error ? e.message : String(e) });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [baseSeries, mrSeries, mrToCtLps]);
+
+  if (!baseSeries) return null;
+  const base: ShownVolume = {
+    volumeId: toCornerstoneVolume(baseSeries.volume),
+    volume: baseSeries.volume,
+    range: baseSeries.role === 'ct' ? null : robustRangeCached(baseSeries.volume),
+  };
+  let shownOverlay: ViewVolumes['overlay'] = null;
+  let overlayNote: string | null = null;
+  if (mrSeries) {
+    if (!mrToCtLps) overlayNote = 'MR not shown: waiting for the CT–MR registration';
+    else if (overlay?.source === mrSeries.volume && 'shown' in overlay)
+      shownOverlay = { ...overlay.shown, role: mrSeries.role };
+    else if (overlay?.source === mrSeries.volume && 'error' in overlay) overlayNote = overlay.error;
+    else overlayNote = 'MR fusion: resampling onto the CT…';
+  }
+  return { base, overlay: shownOverlay, overlayNote };
+}
+
+const ranges = new WeakMap<Volume, { lower: number; upper: number }>();
+function robustRangeCached(v: Volume): { lower: number; upper: number } {
+  let r = ranges.get(v);
+  if (!r) ranges.set(v, (r = robustRange(v.scalars)));
+  return r;
+}
