@@ -20,6 +20,7 @@ export {
   foregroundMoments,
   foregroundThreshold,
   principalAxesRotations,
+  symmetricEigenvectors,
   type Moments,
 } from './initialize.ts';
 export { pyramidLevel } from './pyramid.ts';

@@ -4,6 +4,7 @@
  * the axes (a round head or a partial field of view can swap them): each principal axis is assigned to
  * the LPS axis it is most aligned with (the best of the six assignments) and signed towards +L, +P, +S.
  */
+import { symmetricEigenvectors } from '@neuroplan/imaging';
 import { cross, dot, normalize, type Vec3 } from '../vec.ts';
 import type { HeadFrame } from './types.ts';
 
@@ -50,48 +51,6 @@ export class MomentAccumulator {
   }
 }
 
-/** Eigenvectors (columns of `vectors`, row-major) and eigenvalues of a symmetric 3×3, by cyclic Jacobi. */
-export function symmetricEigen3(a: readonly number[]): { vectors: number[]; values: Vec3 } {
-  const m = [...a];
-  const v = [1, 0, 0, 0, 1, 0, 0, 0, 1];
-  for (let sweep = 0; sweep < 50; sweep++) {
-    const off = m[1]! ** 2 + m[2]! ** 2 + m[5]! ** 2;
-    if (off < 1e-30 * (m[0]! ** 2 + m[4]! ** 2 + m[8]! ** 2) || off === 0) break;
-    for (const [p, q] of [
-      [0, 1],
-      [0, 2],
-      [1, 2],
-    ] as const) {
-      const apq = m[p * 3 + q]!;
-      if (apq === 0) continue;
-      const theta = (m[q * 3 + q]! - m[p * 3 + p]!) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1);
-      const s = t * c;
-      // m ← Jᵀ m J, v ← v J with J the rotation in the (p, q) plane.
-      for (let k = 0; k < 3; k++) {
-        const mkp = m[k * 3 + p]!;
-        const mkq = m[k * 3 + q]!;
-        m[k * 3 + p] = c * mkp - s * mkq;
-        m[k * 3 + q] = s * mkp + c * mkq;
-      }
-      for (let k = 0; k < 3; k++) {
-        const mpk = m[p * 3 + k]!;
-        const mqk = m[q * 3 + k]!;
-        m[p * 3 + k] = c * mpk - s * mqk;
-        m[q * 3 + k] = s * mpk + c * mqk;
-      }
-      for (let k = 0; k < 3; k++) {
-        const vkp = v[k * 3 + p]!;
-        const vkq = v[k * 3 + q]!;
-        v[k * 3 + p] = c * vkp - s * vkq;
-        v[k * 3 + q] = s * vkp + c * vkq;
-      }
-    }
-  }
-  return { vectors: v, values: [m[0]!, m[4]!, m[8]!] };
-}
-
 const PERMUTATIONS = [
   [0, 1, 2],
   [0, 2, 1],
@@ -107,7 +66,8 @@ const PERMUTATIONS = [
  * re-derived as left × posterior so the frame is orthonormal and right-handed.
  */
 export function headFrameFromMoments(centroid: Vec3, covariance: readonly number[]): HeadFrame {
-  const { vectors } = symmetricEigen3(covariance);
+  // Eigenvectors of the symmetric covariance (imaging's Jacobi solver; their order does not matter here).
+  const { vectors } = symmetricEigenvectors(covariance);
   const axes: Vec3[] = [0, 1, 2].map((c) => [vectors[c]!, vectors[3 + c]!, vectors[6 + c]!] as Vec3);
   let best: readonly number[] = PERMUTATIONS[0];
   let bestScore = -1;
