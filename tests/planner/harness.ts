@@ -198,13 +198,16 @@ async function plannerVite(): Promise<ViteModule> {
  * Builds the planner unless the build in the output folder is of the same sources; returns the folder.
  * The build goes to a scratch folder first and replaces the old one whole, so a reader never sees half.
  */
+/** Tests run the production build, the one `npm start` serves. */
+const BUILD_MODE = 'production';
+
 export async function buildPlanner(options: BuildOptions = {}): Promise<string> {
   const outDir = join(TMP, options.stubMissing ? 'planner-dist-stubbed' : 'planner-dist');
   const stamp = join(outDir, '.source-hash');
   mkdirSync(TMP, { recursive: true });
   const current = (): boolean => {
     try {
-      return readFileSync(stamp, 'utf8') === plannerSourceHash(options);
+      return readFileSync(stamp, 'utf8') === `${plannerSourceHash(options)}:${BUILD_MODE}`;
     } catch {
       return false;
     }
@@ -212,12 +215,16 @@ export async function buildPlanner(options: BuildOptions = {}): Promise<string> 
   if (current()) return outDir;
   await withLock(`${outDir}.lock`, async () => {
     if (current()) return; // built by another process while this one waited
-    const hash = plannerSourceHash(options);
+    const hash = `${plannerSourceHash(options)}:${BUILD_MODE}`;
     const scratch = `${outDir}.building-${process.pid}`;
     rmSync(scratch, { recursive: true, force: true });
     const vite = await plannerVite();
+    // The build users get: vitest runs with NODE_ENV=test, which Vite would bake in (React's dev build).
+    const nodeEnv = process.env['NODE_ENV'];
+    process.env['NODE_ENV'] = BUILD_MODE;
     try {
       await vite.build({
+        mode: BUILD_MODE,
         root: PLANNER_DIR,
         configFile: join(PLANNER_DIR, 'vite.config.ts'),
         logLevel: 'error',
@@ -227,6 +234,9 @@ export async function buildPlanner(options: BuildOptions = {}): Promise<string> 
     } catch (e) {
       rmSync(scratch, { recursive: true, force: true });
       throw new Error(`apps/planner: the Vite build failed: ${(e as Error).message}`, { cause: e });
+    } finally {
+      if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+      else process.env['NODE_ENV'] = nodeEnv;
     }
     writeFileSync(join(scratch, '.source-hash'), hash);
     rmSync(outDir, { recursive: true, force: true });

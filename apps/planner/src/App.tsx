@@ -2,14 +2,18 @@
  * The planner's layout: case and plan panels on the left, the three 2D views and the 3D view in a grid,
  * the risk profile of the selected trajectory underneath. The demo case opens on first load.
  */
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useStore } from './store/index.ts';
 import { CasePanel } from './case/CasePanel.tsx';
-import { Viewport2D } from './views2d/Viewport2D.tsx';
-import { View3D } from './view3d/View3D.tsx';
 import { PlanPanel } from './plan/PlanPanel.tsx';
 import { RiskProfile } from './plan/RiskProfile.tsx';
 import { useShortcuts } from './plan/useShortcuts.ts';
+
+// The views load as their own chunks (cornerstone + vtk.js, three + react-three-fiber): the startup
+// bundle then parses and evaluates in pieces, each well under 100 ms of main-thread time, instead of
+// one multi-megabyte script.
+const Viewport2D = lazy(() => import('./views2d/Viewport2D.tsx').then((m) => ({ default: m.Viewport2D })));
+const View3D = lazy(() => import('./view3d/View3D.tsx').then((m) => ({ default: m.View3D })));
 
 export function App() {
   const openDemoCase = useStore((s) => s.openDemoCase);
@@ -24,10 +28,22 @@ export function App() {
         <PlanPanel />
       </aside>
       <main className="views">
-        <Viewport2D orientation="axial" />
-        <Viewport2D orientation="sagittal" />
-        <Viewport2D orientation="coronal" />
-        <View3D />
+        <Suspense
+          fallback={
+            <>
+              <div />
+              <div />
+              <div />
+            </>
+          }
+        >
+          <Viewport2D orientation="axial" />
+          <Viewport2D orientation="sagittal" />
+          <Viewport2D orientation="coronal" />
+        </Suspense>
+        <Suspense fallback={<div />}>
+          <View3D />
+        </Suspense>
       </main>
       <footer className="profile">
         <RiskProfile />

@@ -3,6 +3,7 @@
  * trilinear resample takes longer than the 100 ms the UI may block).
  */
 import { resampleVolume, type GridSpec, type Mat4, type Volume } from '@neuroplan/imaging';
+import { robustRange } from './robustRange.ts';
 
 export interface ResampleRequest {
   volume: Volume;
@@ -11,7 +12,9 @@ export interface ResampleRequest {
   ctToMrLps: Mat4;
 }
 
-export type ResampleReply = { ok: true; volume: Volume } | { ok: false; error: string };
+/** The volume with its display range (a pass over the voxels, so here rather than on the UI thread). */
+export type ResampleReply =
+  { ok: true; volume: Volume; range: { lower: number; upper: number } } | { ok: false; error: string };
 
 interface WorkerScope {
   postMessage(message: ResampleReply, transfer?: ArrayBuffer[]): void;
@@ -25,7 +28,9 @@ scope.addEventListener('message', ({ data }) => {
       targetLpsToSourceLps: data.ctToMrLps,
       id: `${data.volume.id}:in-ct`,
     });
-    scope.postMessage({ ok: true, volume }, [volume.scalars.buffer as ArrayBuffer]);
+    scope.postMessage({ ok: true, volume, range: robustRange(volume.scalars) }, [
+      volume.scalars.buffer as ArrayBuffer,
+    ]);
   } catch (e) {
     scope.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });
   }

@@ -11,6 +11,7 @@ import { mat4Invert, type GridSpec, type Volume, type VoxelArray } from '@neurop
 import { useStore } from '../store/index.ts';
 import type { LoadedSeries, SeriesRole } from '../store/types.ts';
 import type { ResampleReply, ResampleRequest } from './resampleWorker.ts';
+import { robustRange } from './robustRange.ts';
 import { useViews2d, type FusionLayer } from './uiStore.ts';
 
 /** Cornerstone's direction lists the i, j, k axes one after another: the transpose of our row-major matrix. */
@@ -95,24 +96,7 @@ useStore.subscribe((s, prev) => {
   if (s.series !== prev.series) setTimeout(purgeUnloaded, 2000);
 });
 
-/** A display range from the 1st to the 99.5th percentile of a voxel sample (MR has no fixed units). */
-export function robustRange(
-  scalars: ArrayLike<number>,
-  sampleCount = 200_000,
-): { lower: number; upper: number } {
-  const step = Math.max(1, Math.floor(scalars.length / sampleCount));
-  const sample: number[] = [];
-  for (let i = 0; i < scalars.length; i += step) {
-    const x = scalars[i]!;
-    if (Number.isFinite(x)) sample.push(x);
-  }
-  if (sample.length === 0) return { lower: 0, upper: 1 };
-  sample.sort((a, b) => a - b);
-  const at = (q: number) => sample[Math.min(sample.length - 1, Math.floor(q * (sample.length - 1)))]!;
-  const lower = at(0.01);
-  const upper = at(0.995);
-  return upper > lower ? { lower, upper } : { lower, upper: lower + 1 };
-}
+export { robustRange };
 
 /** The CT's voxel grid, as resampleVolume's target. */
 export const gridOf = (v: Volume): GridSpec => ({
@@ -122,13 +106,19 @@ export const gridOf = (v: Volume): GridSpec => ({
   directionLps: v.directionLps,
 });
 
+/** A resampled MR and its display range (both computed in the worker). */
+export interface Resampled {
+  volume: Volume;
+  range: { lower: number; upper: number };
+}
+
 /** Resamples `mr` onto `ct`'s grid in a web worker. */
-export function resampleIntoCt(mr: Volume, ct: Volume, mrToCtLps: readonly number[]): Promise<Volume> {
+export function resampleIntoCt(mr: Volume, ct: Volume, mrToCtLps: readonly number[]): Promise<Resampled> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./resampleWorker.ts', import.meta.url), { type: 'module' });
     worker.addEventListener('message', (e: MessageEvent<ResampleReply>) => {
       worker.terminate();
-      if (e.data.ok) resolve(e.data.volume);
+      if (e.data.ok) resolve({ volume: e.data.volume, range: e.data.range });
       else reject(new Error(`${mr.id}: could not resample onto the CT grid: ${e.data.error}`));
     });
     worker.addEventListener('error', (e) => {
@@ -145,11 +135,11 @@ export function resampleIntoCt(mr: Volume, ct: Volume, mrToCtLps: readonly numbe
 }
 
 /** Resampled MR per (MR volume, CT volume, transform). */
-const fused = new WeakMap<Volume, Map<string, Promise<Volume>>>();
+const fused = new WeakMap<Volume, Map<string, Promise<Resampled>>>();
 const fusedKeys = new WeakMap<Volume, number>();
 let nextCtKey = 1;
 
-function fusedVolume(mr: Volume, ct: Volume, mrToCtLps: readonly number[]): Promise<Volume> {
+function fusedVolume(mr: Volume, ct: Volume, mrToCtLps: readonly number[]): Promise<Resampled> {
   let perMr = fused.get(mr);
   if (!perMr) fused.set(mr, (perMr = new Map()));
   let ctKey = fusedKeys.get(ct);
@@ -195,14 +185,14 @@ export function useViewVolumes(): ViewVolumes | null {
     let live = true;
     const source = mrSeries.volume;
     fusedVolume(source, baseSeries.volume, mrToCtLps).then(
-      (volume) => {
+      ({ volume, range }) => {
         if (live)
           setOverlay({
             source,
             shown: {
               volumeId: toCornerstoneVolume(volume, frameOf(baseSeries.volume), source),
               volume,
-              range: robustRange(volume.scalars),
+              range,
             },
           });
       },
