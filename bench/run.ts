@@ -3,6 +3,7 @@ const areas: Record<string, () => Promise<void>> = {
   imaging: async () => (await import('./imaging.ts')).run(process.argv.slice(3)),
   reconstruction: async () => (await import('./reconstruction.ts')).run(process.argv.slice(3)),
   planning: async () => (await import('./planning.ts')).run(process.argv.slice(3)),
+  kinematics: async () => (await import('./kinematics.ts')).run(process.argv.slice(3)),
 };
 
 const area = process.argv[2];

@@ -7,6 +7,7 @@ import { inspectCommand } from './commands/inspect.ts';
 import { phantomCommand } from './commands/phantom.ts';
 import { planCommand } from './commands/plan.ts';
 import { registerCommand } from './commands/register.ts';
+import { robotCommand } from './commands/robot.ts';
 import { surfaceCommand } from './commands/surface.ts';
 
 export const EXIT_OK = 0;
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   phantomCommand(program, setExit);
   planCommand(program, setExit);
   registerCommand(program, setExit);
+  robotCommand(program, setExit);
   surfaceCommand(program, setExit);
   program.commands.forEach((c) => c.exitOverride());
   try {
