@@ -2,6 +2,7 @@
 export * from './math.ts';
 export * from './volume.ts';
 export * from './task.ts';
+export { mulberry32, type Rng } from './random.ts';
 export type * from './dicom/types.ts';
 export { parseDicomFile, TruncatedHeaderError, type ParsedDicom } from './dicom/parse.ts';
 export { readPixelFormat } from './dicom/pixelFormat.ts';

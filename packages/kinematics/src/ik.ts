@@ -18,6 +18,7 @@
  * numerically); the best configuration is kept, then refined in the null space of the 5 constraints to maximise a
  * margin objective (distance to joint limits, manipulability) with the constraints restored after each step.
  */
+import { mulberry32 } from '@neuroplan/imaging';
 import { analyticIkFor, type AnalyticIk } from './ikAnalytic.ts';
 import type { KinematicChain, Pose, QuaternionXyzw, Vec3 } from './types.ts';
 
@@ -94,18 +95,6 @@ export type AxisResult =
       iterations: number;
     } & AxisMargins)
   | { ok: false; reason: string };
-
-/** mulberry32: small, fast, deterministic 32-bit generator (the default restart source). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Rotation (row-major) of a unit quaternion; a reason when it is not finite or not normalised (±1e-6). */
 export function ikTargetFromQuaternion(

@@ -5,7 +5,7 @@
  * rank the rest by risk score (ties: the smaller entry angle), and return the best few, kept apart from
  * each other so they are real alternatives, each fully assessed and explained in words.
  */
-import { checkCancelled, type TaskControl } from '@neuroplan/imaging';
+import { checkCancelled, mulberry32, type TaskControl } from '@neuroplan/imaging';
 import { assessTrajectory, clearanceViolations, midlineViolation, summarizeAssessment } from '../assess.ts';
 import type { TrajectoryAssessment, ViolationCode } from '../assess.ts';
 import { clearanceRadiusMm, type ElectrodeModel } from '../electrodes/catalog.ts';
@@ -69,18 +69,6 @@ export interface EntrySearchResult {
   };
   /** What was searched and why candidates were rejected, in words. */
   explanation: string[];
-}
-
-/** mulberry32: small, fast, seeded; the search must be reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A uniform random point in a ball. */

@@ -10,7 +10,7 @@
  * orders (packing outwards from the centre, farthest point, seeded random orders) and 1-for-2 swaps are
  * tried, and the plan with the most sites (then the best worst clearance) wins. Deterministic for a seed.
  */
-import { checkCancelled, type TaskControl } from '@neuroplan/imaging';
+import { checkCancelled, mulberry32, type TaskControl } from '@neuroplan/imaging';
 import { sampleMaps } from '../scene/sampleMaps.ts';
 import { MAP_CHANNEL_COUNT, channelIndex, type PlanningScene } from '../scene/types.ts';
 import { sampleCount } from '../risk/riskModel.ts';
@@ -91,18 +91,6 @@ function validate(request: ThreadSiteRequest): void {
   positive('spacingMm', r.spacingMm);
   if (r.seed !== undefined && !Number.isInteger(r.seed))
     throw new Error(`${WHAT}: seed must be an integer, got ${JSON.stringify(r.seed)}`);
-}
-
-/** Small deterministic PRNG (mulberry32) for the seeded selection orders. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Picked sites in a uniform grid of cell = spacing, so "is anything closer than spacing" looks at 27 cells. */
@@ -336,7 +324,7 @@ export function planThreadSites(
       name: 'farthest point',
       picked: farthestPoint(safe, byClearance[0]!, spacingMm, count),
     });
-    const rnd = random(request.seed ?? 1);
+    const rnd = mulberry32(request.seed ?? 1);
     for (let r = 0; r < RANDOM_ORDERS; r++) {
       checkCancelled(control, WHAT);
       const order = safe.map((_, i) => i);
