@@ -11,6 +11,7 @@ import { extractIsosurface } from '../surface/marchingCubes.ts';
 import { checkWatertight, meshAreaMm2, meshVolumeMm3 } from '../surface/measure.ts';
 import { computeVertexNormals, type Mesh } from '../surface/mesh.ts';
 import { smoothMesh } from '../surface/smooth.ts';
+import { largestMeshPiece } from '../surface/largestPiece.ts';
 import { segmentBrainT1, TISSUE_FRACTION } from './brain.ts';
 import { largestComponent } from './components.ts';
 import { countMask } from './grid.ts';
@@ -108,7 +109,7 @@ export function corticalSurface(t1: Volume, options: CorticalSurfaceOptions = {}
     computeNormals: false,
     control: sub(0.6, 0.75),
   });
-  const shell = largestShell(raw);
+  const shell = largestMeshPiece(raw);
   checkCancelled(control, what);
   const smoothed = smoothMesh(shell, { iterations, preserveVolume: true, control: sub(0.75, 1) });
   const mesh: Mesh = {
@@ -129,58 +130,4 @@ export function corticalSurface(t1: Volume, options: CorticalSurfaceOptions = {}
     areaMm2: meshAreaMm2(mesh),
     volumeMm3: meshVolumeMm3(mesh),
   };
-}
-
-/**
- * The connected piece of a mesh with the most triangles (triangles sharing a vertex are connected), with
- * its vertices renumbered. Marching cubes on a 6-connected mask can still leave tiny separate shells
- * where voxels meet diagonally; the pial surface is the big one.
- */
-function largestShell(mesh: Mesh): Mesh {
-  const ix = mesh.indices;
-  const nv = mesh.positionsLps.length / 3;
-  const parent = new Int32Array(nv);
-  for (let v = 0; v < nv; v++) parent[v] = v;
-  const find = (v: number): number => {
-    while (parent[v] !== v) {
-      parent[v] = parent[parent[v]!]!;
-      v = parent[v]!;
-    }
-    return v;
-  };
-  for (let t = 0; t < ix.length; t += 3) {
-    const a = find(ix[t]!);
-    for (let e = 1; e < 3; e++) {
-      const b = find(ix[t + e]!);
-      if (a !== b) parent[b] = a;
-    }
-  }
-  const triangles = new Int32Array(nv);
-  let best = -1;
-  let bestCount = 0;
-  for (let t = 0; t < ix.length; t += 3) {
-    const r = find(ix[t]!);
-    if (++triangles[r]! > bestCount) [best, bestCount] = [r, triangles[r]!];
-  }
-  if (best < 0) return mesh;
-  const newIndex = new Int32Array(nv).fill(-1);
-  let kept = 0;
-  for (let v = 0; v < nv; v++) if (find(v) === best) newIndex[v] = kept++;
-  const positionsLps = new Float32Array(kept * 3);
-  for (let v = 0; v < nv; v++) {
-    const n = newIndex[v]!;
-    if (n < 0) continue;
-    positionsLps[n * 3] = mesh.positionsLps[v * 3]!;
-    positionsLps[n * 3 + 1] = mesh.positionsLps[v * 3 + 1]!;
-    positionsLps[n * 3 + 2] = mesh.positionsLps[v * 3 + 2]!;
-  }
-  const indices = new Uint32Array(bestCount * 3);
-  let w = 0;
-  for (let t = 0; t < ix.length; t += 3) {
-    if (find(ix[t]!) !== best) continue;
-    indices[w++] = newIndex[ix[t]!]!;
-    indices[w++] = newIndex[ix[t + 1]!]!;
-    indices[w++] = newIndex[ix[t + 2]!]!;
-  }
-  return { positionsLps, indices };
 }

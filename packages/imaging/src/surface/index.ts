@@ -13,3 +13,4 @@ export {
   type MeshFileFormat,
 } from './meshFiles.ts';
 export { decimateMesh, type DecimateOptions } from './decimate.ts';
+export { largestMeshPiece } from './largestPiece.ts';

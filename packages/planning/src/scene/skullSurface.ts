@@ -11,10 +11,10 @@ import {
   createVolume,
   decimateMesh,
   extractIsosurface,
+  largestMeshPiece,
   meshAreaMm2,
   segmentation,
   smoothMesh,
-  type Mesh,
   type TaskControl,
   type Volume,
 } from '@neuroplan/imaging';
@@ -132,51 +132,6 @@ function fillSlices(dims: readonly [number, number, number], mask: Uint8Array): 
     for (let q = 0; q < ni * nj; q++) if (!seen[q]) out[base + q] = 1;
   }
   return out;
-}
-
-/** The largest edge-connected piece of a mesh (triangles sharing a vertex), renumbered. */
-export function largestMeshPiece(mesh: Mesh): Mesh {
-  const ix = mesh.indices;
-  const nv = mesh.positionsLps.length / 3;
-  const parent = new Int32Array(nv);
-  for (let v = 0; v < nv; v++) parent[v] = v;
-  const find = (v: number): number => {
-    while (parent[v] !== v) {
-      parent[v] = parent[parent[v]!]!;
-      v = parent[v]!;
-    }
-    return v;
-  };
-  for (let t = 0; t < ix.length; t += 3) {
-    const a = find(ix[t]!);
-    for (let e = 1; e < 3; e++) {
-      const b = find(ix[t + e]!);
-      if (a !== b) parent[b] = a;
-    }
-  }
-  const count = new Int32Array(nv);
-  let best = -1;
-  let bestCount = 0;
-  for (let t = 0; t < ix.length; t += 3) {
-    const r = find(ix[t]!);
-    if (++count[r]! > bestCount) [best, bestCount] = [r, count[r]!];
-  }
-  if (best < 0) return mesh;
-  const renumber = new Int32Array(nv).fill(-1);
-  let kept = 0;
-  for (let v = 0; v < nv; v++) if (find(v) === best) renumber[v] = kept++;
-  const positionsLps = new Float32Array(kept * 3);
-  for (let v = 0; v < nv; v++) {
-    const n = renumber[v]!;
-    if (n >= 0) positionsLps.set(mesh.positionsLps.subarray(3 * v, 3 * v + 3), 3 * n);
-  }
-  const indices = new Uint32Array(bestCount * 3);
-  let w = 0;
-  for (let t = 0; t < ix.length; t += 3) {
-    if (find(ix[t]!) !== best) continue;
-    for (let e = 0; e < 3; e++) indices[w++] = renumber[ix[t + e]!]!;
-  }
-  return { positionsLps, indices };
 }
 
 export function outerSkullSurface(ct: Volume, options: SkullSurfaceOptions = {}): SkullSurfaceResult {
