@@ -37,4 +37,5 @@ export {
   type TaskOptions,
 } from './tasks/registry.ts';
 export type { RunOptions, TaskRunner } from './tasks/taskPool.ts';
+export { transferables } from './tasks/protocol.ts';
 export * from './dicomweb/index.ts';

@@ -16,19 +16,5 @@ export type FromPlanningWorker =
   | { type: 'result'; id: number; result: unknown }
   | { type: 'error'; id: number; message: string; cancelled: boolean };
 
-/** The ArrayBuffers under the typed arrays in `value` (not shared ones), for a transfer list. */
-export function transferList(value: unknown): ArrayBuffer[] {
-  const found = new Set<ArrayBuffer>();
-  const seen = new Set<object>();
-  const visit = (v: unknown): void => {
-    if (typeof v !== 'object' || v === null || seen.has(v)) return;
-    seen.add(v);
-    if (ArrayBuffer.isView(v)) {
-      if (v.buffer instanceof ArrayBuffer) found.add(v.buffer);
-    } else if (v instanceof ArrayBuffer) found.add(v);
-    else if (Array.isArray(v)) v.forEach(visit);
-    else if (Object.getPrototypeOf(v) === Object.prototype) Object.values(v).forEach(visit);
-  };
-  visit(value);
-  return [...found];
-}
+/** The ArrayBuffers under the typed arrays in a message (not shared ones): imaging's, for the transfer list. */
+export { transferables as transferList } from '@neuroplan/imaging';

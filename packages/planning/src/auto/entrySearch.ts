@@ -16,7 +16,7 @@ import { allowedEntryMask } from '../scene/entryRegion.ts';
 import { sampleSurface, vertexOf } from '../scene/surfaceIndex.ts';
 import type { PlanningScene } from '../scene/types.ts';
 import { electrodeFitProblems, type Trajectory } from '../trajectory.ts';
-import { add, angleDeg, cross, distance, dot, norm, normalize, scale, sub, type Vec3 } from '../vec.ts';
+import { add, angleDeg, distance, dot, normalize, scale, sub, type Vec3 } from '../vec.ts';
 
 export interface EntrySearchRequest {
   /** The target point, or the centre of a spherical target region. */
@@ -106,7 +106,6 @@ export function searchEntries(scene: PlanningScene, request: EntrySearchRequest)
   const mesh = scene.skull;
   const allowed = allowedEntryMask(scene, constraints.entryRegion);
   const target = request.targetLps;
-  let searchedAreaMm2 = 0;
   const keepTriangle = (t: number): boolean => {
     const v = [mesh.indices[3 * t]!, mesh.indices[3 * t + 1]!, mesh.indices[3 * t + 2]!];
     if (!v.every((x) => allowed[x])) return false;
@@ -119,12 +118,7 @@ export function searchEntries(scene: PlanningScene, request: EntrySearchRequest)
     ];
     return dot(n, sub(p, target)) > 0;
   };
-  const samples = sampleSurface(mesh, keepTriangle, count, random);
-  for (let t = 0; t < mesh.indices.length / 3; t++)
-    if (keepTriangle(t)) {
-      const [a, b, c] = [0, 1, 2].map((k) => vertexOf(mesh, mesh.indices[3 * t + k]!)) as [Vec3, Vec3, Vec3];
-      searchedAreaMm2 += norm(cross(sub(b, a), sub(c, a))) / 2;
-    }
+  const { points: samples, areaMm2: searchedAreaMm2 } = sampleSurface(mesh, keepTriangle, count, random);
   checkCancelled(control, 'entry search');
   control?.onProgress?.(0.1, 'entry candidates');
 

@@ -88,7 +88,7 @@ export function sampleSurface(
   keep: (triangle: number) => boolean,
   count: number,
   random: () => number,
-): SurfacePoint[] {
+): { points: SurfacePoint[]; areaMm2: number } {
   const idx = mesh.indices;
   const triangles: number[] = [];
   const cumulative: number[] = [];
@@ -103,7 +103,7 @@ export function sampleSurface(
     triangles.push(t);
     cumulative.push(total);
   }
-  if (triangles.length === 0 || count <= 0) return [];
+  if (triangles.length === 0 || count <= 0) return { points: [], areaMm2: total };
   const out: SurfacePoint[] = [];
   let cursor = 0;
   for (let n = 0; n < count; n++) {
@@ -123,5 +123,5 @@ export function sampleSurface(
     ];
     out.push({ pointLps: mix(pos), normalLps: normalize(mix(nor)) });
   }
-  return out;
+  return { points: out, areaMm2: total };
 }
