@@ -32,6 +32,9 @@ interface Running {
   /** Waiting for the worker to load, for the file's bytes, or for the decoded result. */
   stage: 'starting' | 'reading' | 'decoding';
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the stage began (ms, performance.now()): a result that arrives after the limit, before the
+   * timer could fire (timers are coarser than very short limits), is late all the same. */
+  since: number;
 }
 
 interface Slot {
@@ -128,7 +131,7 @@ export class DecodePool {
   private pump(): void {
     for (const slot of this.slots) {
       if (slot.running || this.queue.length === 0) continue;
-      const run: Running = { task: this.queue.shift()!, stage: 'starting', timer: undefined };
+      const run: Running = { task: this.queue.shift()!, stage: 'starting', timer: undefined, since: 0 };
       slot.running = run;
       this.enter(slot, run, 'starting');
       void slot.ready.then(() => this.read(slot, run));
@@ -141,7 +144,12 @@ export class DecodePool {
     if (!read) return this.send(slot, run, undefined);
     this.enter(slot, run, 'reading');
     read().then(
-      (bytes) => this.send(slot, run, bytes),
+      (bytes) =>
+        this.late(run)
+          ? this.finish(slot, run, {
+              reason: `reading the file took longer than ${this.taskTimeoutMs / 1000} s`,
+            })
+          : this.send(slot, run, bytes),
       (e: unknown) => this.finish(slot, run, { reason: `cannot read the file: ${messageOf(e)}` }),
     );
   }
@@ -171,7 +179,13 @@ export class DecodePool {
   private onResult(slot: Slot, m: Exclude<FromWorker, { type: 'ready' }>): void {
     const run = slot.running;
     if (!run || run.stage !== 'decoding' || m.taskId !== run.task.taskId) return;
+    if (this.late(run))
+      return this.finish(slot, run, { reason: `decoding took longer than ${this.taskTimeoutMs / 1000} s` });
     this.finish(slot, run, m.type === 'done' ? { values: m.values } : { reason: m.reason });
+  }
+
+  private late(run: Running): boolean {
+    return performance.now() - run.since > this.taskTimeoutMs;
   }
 
   private finish(slot: Slot, run: Running, result: TaskResult): void {
@@ -186,6 +200,7 @@ export class DecodePool {
   private enter(slot: Slot, run: Running, stage: Running['stage']): void {
     clearTimeout(run.timer);
     run.stage = stage;
+    run.since = performance.now();
     const limitMs =
       stage === 'starting' ? Math.max(WORKER_START_TIMEOUT_MS, this.taskTimeoutMs) : this.taskTimeoutMs;
     const limit = `${limitMs / 1000} s`;
