@@ -32,8 +32,8 @@ interface Running {
   /** Waiting for the worker to load, for the file's bytes, or for the decoded result. */
   stage: 'starting' | 'reading' | 'decoding';
   timer: ReturnType<typeof setTimeout> | undefined;
-  /** When the stage began (ms, performance.now()): a result that arrives after the limit, before the
-   * timer could fire (timers are coarser than very short limits), is late all the same. */
+  /** When the stage began (ms, performance.now()): a decoded result that arrives after the limit, before
+   * the timer could fire (timers are coarser than very short limits), is late all the same. */
   since: number;
 }
 
@@ -144,12 +144,7 @@ export class DecodePool {
     if (!read) return this.send(slot, run, undefined);
     this.enter(slot, run, 'reading');
     read().then(
-      (bytes) =>
-        this.late(run)
-          ? this.finish(slot, run, {
-              reason: `reading the file took longer than ${this.taskTimeoutMs / 1000} s`,
-            })
-          : this.send(slot, run, bytes),
+      (bytes) => this.send(slot, run, bytes),
       (e: unknown) => this.finish(slot, run, { reason: `cannot read the file: ${messageOf(e)}` }),
     );
   }
