@@ -3,11 +3,15 @@
  * (e.g. no volume loaded), 2 usage error. Never a stack trace: unexpected failures are reported in one line.
  */
 import { Command, CommanderError } from 'commander';
+import { bciCommand } from './commands/bci.ts';
+import { caseCommand } from './commands/case.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { phantomCommand } from './commands/phantom.ts';
 import { planCommand } from './commands/plan.ts';
 import { registerCommand } from './commands/register.ts';
+import { replayCommand } from './commands/replay.ts';
 import { robotCommand } from './commands/robot.ts';
+import { simCommand } from './commands/sim.ts';
 import { surfaceCommand } from './commands/surface.ts';
 
 export const EXIT_OK = 0;
@@ -24,11 +28,15 @@ export async function main(argv: string[]): Promise<number> {
   const setExit = (code: number) => {
     exitCode = code;
   };
+  caseCommand(program, setExit);
+  bciCommand(program, setExit);
   inspectCommand(program, setExit);
   phantomCommand(program, setExit);
   planCommand(program, setExit);
   registerCommand(program, setExit);
+  replayCommand(program, setExit);
   robotCommand(program, setExit);
+  simCommand(program, setExit);
   surfaceCommand(program, setExit);
   program.commands.forEach((c) => c.exitOverride());
   try {

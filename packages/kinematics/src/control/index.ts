@@ -47,3 +47,4 @@ export {
   type SimulationTraces,
   type SurfaceSensorParams,
 } from './simulate.ts';
+export * from './servo.ts';

@@ -3,6 +3,7 @@
  * in-process RosGraph. Each connection is one GraphPeer with `viaBridge: true`. See README.md in this folder for
  * every difference from rosbridge_suite.
  */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RosGraph } from '../graph.ts';
@@ -53,6 +54,11 @@ export interface RosbridgeServerOptions {
   codec?: BridgeCodec;
   /** Log sink; default: warnings and errors to console.error. */
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /**
+   * Plain HTTP requests on the same port (e.g. recordings, see http.ts): return true when handled; requests
+   * it declines get 404. Without it, plain HTTP requests get ws's 426 Upgrade Required.
+   */
+  http?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface RosbridgeServer {
@@ -91,22 +97,39 @@ export async function startRosbridgeServer(options: RosbridgeServerOptions): Pro
     publications: new PublicationTracker(),
   };
 
+  const httpHandler = options.http;
+  let httpServer: Server | undefined;
+  if (httpHandler) {
+    httpServer = createServer((req, res) => {
+      if (!httpHandler(req, res)) res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+    });
+    const listening = httpServer;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) =>
+        reject(new Error(`rosbridge server: cannot listen on ${host}:${options.port ?? 9090}: ${e.message}`));
+      listening.once('error', onError);
+      listening.listen(options.port ?? 9090, host, () => {
+        listening.off('error', onError);
+        resolve();
+      });
+    });
+  }
   const wss = new WebSocketServer({
-    host,
-    port: options.port ?? 9090,
+    ...(httpServer ? { server: httpServer } : { host, port: options.port ?? 9090 }),
     ...(options.path !== undefined ? { path: options.path } : {}),
     maxPayload: options.maxFrameBytes ?? 2 * maxMessageSize,
     perMessageDeflate: options.perMessageDeflate ?? false,
   });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (e: Error) =>
-      reject(new Error(`rosbridge server: cannot listen on ${host}:${options.port ?? 9090}: ${e.message}`));
-    wss.once('error', onError);
-    wss.once('listening', () => {
-      wss.off('error', onError);
-      resolve();
+  if (!httpServer)
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) =>
+        reject(new Error(`rosbridge server: cannot listen on ${host}:${options.port ?? 9090}: ${e.message}`));
+      wss.once('error', onError);
+      wss.once('listening', () => {
+        wss.off('error', onError);
+        resolve();
+      });
     });
-  });
   wss.on('error', (e) => log('error', `server error: ${e.message}`));
 
   const sessions = new Map<WebSocket, Session>();
@@ -145,7 +168,7 @@ export async function startRosbridgeServer(options: RosbridgeServerOptions): Pro
       : undefined;
   pinger?.unref();
 
-  const port = (wss.address() as AddressInfo).port;
+  const port = ((httpServer ?? wss).address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -160,7 +183,11 @@ export async function startRosbridgeServer(options: RosbridgeServerOptions): Pro
           ws.terminate();
         }
         sessions.clear();
-        wss.close(() => resolve());
+        wss.close(() => {
+          if (!httpServer) return resolve();
+          httpServer.closeAllConnections();
+          httpServer.close(() => resolve());
+        });
       })),
   };
 }
