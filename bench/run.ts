@@ -4,6 +4,9 @@ const areas: Record<string, () => Promise<void>> = {
   reconstruction: async () => (await import('./reconstruction.ts')).run(process.argv.slice(3)),
   planning: async () => (await import('./planning.ts')).run(process.argv.slice(3)),
   kinematics: async () => (await import('./kinematics.ts')).run(process.argv.slice(3)),
+  bci: async () => (await import('./bci.ts')).run(process.argv.slice(3)),
+  cases: async () => (await import('./cases.ts')).run(process.argv.slice(3)),
+  ros: async () => (await import('./ros.ts')).run(process.argv.slice(3)),
 };
 
 const area = process.argv[2];

@@ -7,3 +7,5 @@ export * from './robot/messages.ts';
 export * from './robot/credentials.ts';
 export * from './robot/clock.ts';
 export * from './robot/demo.ts';
+export * from './bci/node.ts';
+export * from './bci/layout.ts';

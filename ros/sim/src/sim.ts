@@ -9,6 +9,7 @@ import { RosGraph } from './graph.ts';
 import { startRosbridgeServer, type RosbridgeServer, type RosbridgeServerOptions } from './bridge/index.ts';
 import { credentialsFromEnv, createDemoCredential, type OperatorCredentials } from './robot/credentials.ts';
 import { SimulatedRobot, type SimulatedRobotOptions } from './robot/node.ts';
+import { startBciNode, type BciNode, type BciNodeOptions } from './bci/node.ts';
 
 export interface StartSimulatedRobotOptions extends Omit<SimulatedRobotOptions, 'credentials'> {
   /** Bridge port (default 9090; 0 = any free port). */
@@ -23,11 +24,15 @@ export interface StartSimulatedRobotOptions extends Omit<SimulatedRobotOptions, 
   env?: Record<string, string | undefined>;
   /** Extra rosbridge server options (access globs, sizes, log). */
   bridge?: Omit<RosbridgeServerOptions, 'graph' | 'port' | 'host'>;
+  /** The simulated amplifier and signal checks on /bci/* (default on, seed 1, 16 contacts per electrode). */
+  bci?: false | Partial<BciNodeOptions>;
 }
 
 export interface SimulatedRobotHandle {
   graph: RosGraph;
   robot: SimulatedRobot;
+  /** Null when started with `bci: false`. */
+  bci: BciNode | null;
   bridge: RosbridgeServer;
   /** ws://host:port */
   url: string;
@@ -48,6 +53,7 @@ export async function startSimulatedRobot(
     demoCredentialDir,
     env,
     bridge: bridgeOptions,
+    bci: bciOptions = {},
     ...robotOptions
   } = options;
   let credentials = options.credentials;
@@ -60,23 +66,39 @@ export async function startSimulatedRobot(
   }
   const graph = new RosGraph();
   const robot = new SimulatedRobot(graph, { ...robotOptions, credentials: credentials ?? null });
+  const bci =
+    bciOptions === false
+      ? null
+      : startBciNode(graph, {
+          seed: 1,
+          channelsPerElectrode: 16,
+          epochS: robot.clock.epochS,
+          plan: () => robot.loadedPlan?.plan ?? null,
+          ...bciOptions,
+        });
   let bridge: RosbridgeServer;
   try {
     bridge = await startRosbridgeServer({ ...bridgeOptions, graph, port, host });
   } catch (e) {
     robot.close();
+    bci?.close();
     throw e;
   }
-  if (realTime) robot.startRealTime();
+  if (realTime) {
+    robot.startRealTime();
+    bci?.startRealTime();
+  }
   return {
     graph,
     robot,
+    bci,
     bridge,
     url: bridge.url,
     demoCredential: demo,
     credentialSource: credentials?.source ?? 'none (every claim is refused)',
     async close() {
       robot.close();
+      bci?.close();
       await bridge.close();
     },
   };

@@ -57,13 +57,13 @@ export interface BciNodeOptions {
   faults?: FaultPlan | ((layout: BciElectrodeLayout[]) => FaultPlan);
   /** Length of the simulated signal loop, s (default 2). */
   loopS?: number;
-  /** Checker window, s (default 1). */
+  /** Checker window, s (default 2). */
   windowS?: number;
   /** Raw history kept for snippets, s (default 2). */
   historyS?: number;
   /** ROS time (s since 1970) at simulated time 0 (default: now); pass the robot's `clock.epochS` to share it. */
   epochS?: number;
-  /** Check options (thresholds) for @neuroplan/bci; the rail and mains follow the simulated amplifier. */
+  /** Check options for @neuroplan/bci (default: its defaults, minSpikeRateHz 2); rail and mains also set the simulator. */
   check?: Partial<CheckOptions>;
 }
 
@@ -119,7 +119,7 @@ export class BciNode {
     this.opts = options;
     this.sampleRateHz = options.sampleRateHz ?? 30000;
     this.epochS = options.epochS ?? Date.now() / 1000;
-    const windowS = options.windowS ?? 1;
+    const windowS = options.windowS ?? 2;
     const historyS = options.historyS ?? 2;
     if (!(windowS >= 0.2 && windowS <= 60))
       throw new Error(`bci node: windowS ${windowS} is outside [0.2, 60] s`);
@@ -127,7 +127,14 @@ export class BciNode {
       throw new Error(`bci node: historyS ${historyS} is outside (0, 60] s`);
     this.windowN = Math.round(windowS * this.sampleRateHz);
     this.historyN = Math.round(historyS * this.sampleRateHz);
-    this.checkOptions = resolveCheckOptions({ lineFrequencyHz: 50, railUv: 5000, ...options.check });
+    // A live window is short: one stray noise crossing in 1 s would read as 1 Hz of spiking, so spiking needs
+    // ≥ 2 Hz here (≥ 4 crossings per 2 s window; contacts in tissue also show LFP well above its 5 µV limit).
+    this.checkOptions = resolveCheckOptions({
+      lineFrequencyHz: 50,
+      railUv: 5000,
+      minSpikeRateHz: 2,
+      ...options.check,
+    });
     this.pubSummary = graph.advertise(RosNames.bciSummary, RosTypes.BciSummary);
     this.pubSnippet = graph.advertise(RosNames.bciSnippets, RosTypes.BciSnippet);
     this.closers.push(

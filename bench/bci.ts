@@ -1,0 +1,99 @@
+/**
+ * `npm run bench -- bci [--seconds 3] [--channels 1024]`: the full signal check (spike band, MAD noise,
+ * threshold crossings, LFP band powers, line noise, short search, impedance, verdicts, placement) on a simulated
+ * 1024-channel 30 kHz recording, on one core, side by side with the spike-band steps in scipy/numpy
+ * (bench/peers/bci_peer.py: sosfilt + MAD + threshold crossings) on the same data written to .tmp/ as raw
+ * float32. ratio = peer_s / ours_s (target ≥ 1); realtime = recording seconds / ours_s (target ≥ 10).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignalChecker } from '../packages/bci/src/checks/stream.ts';
+import { checkRecording } from '../packages/bci/src/pipeline.ts';
+import { simulateSession } from '../packages/bci/src/simulate/amplifier.ts';
+import { median, report } from './results.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function flag(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const seconds = flag(args, 'seconds', 3);
+  const channels = flag(args, 'channels', 1024);
+  const fs = 30000;
+  const perElectrode = 16;
+  const electrodes = Array.from({ length: Math.ceil(channels / perElectrode) }, (_, i) => ({
+    id: `T${String(i + 1).padStart(2, '0')}`,
+    contactCount: Math.min(perElectrode, channels - i * perElectrode),
+    tipDepthMm: 14,
+    pitchMm: 0.5,
+  }));
+  const t0 = performance.now();
+  const s = simulateSession({ seed: 1, sampleRateHz: fs, durationS: seconds, electrodes, faults: { open: 8, shortedPairs: 4, saturated: 4 } }); // prettier-ignore
+  console.error(
+    `simulated ${channels} ch × ${seconds} s in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const rec = s.recording;
+  const tmp = join(root, '.tmp');
+  mkdirSync(tmp, { recursive: true });
+  const file = join(tmp, 'bci-bench.f32');
+  writeFileSync(file, new Uint8Array(rec.dataUv.buffer, rec.dataUv.byteOffset, rec.dataUv.byteLength));
+
+  const k = 4.5;
+  const blockS = 0.25;
+  const ours: number[] = [];
+  const streamed: number[] = [];
+  let crossings = 0;
+  for (let rep = 0; rep < 3; rep++) {
+    const a = performance.now();
+    const r = checkRecording(rec, { filter: 'causal', impedanceTest: s.impedanceTest, thresholdSigma: k, noiseBlockS: blockS }); // prettier-ignore
+    ours.push((performance.now() - a) / 1000);
+    crossings = r.spikeSamples.reduce((n, x) => n + x.length, 0);
+    // The same check fed as 10 ms chunks, as an acquisition loop would.
+    const b = performance.now();
+    const ck = new SignalChecker(
+      { sampleRateHz: fs, channels: rec.channels },
+      { thresholdSigma: k, noiseBlockS: blockS },
+    );
+    const step = Math.round(0.01 * fs) * rec.channelCount;
+    for (let i = 0; i < rec.dataUv.length; i += step) ck.push(rec.dataUv.subarray(i, i + step));
+    ck.metrics();
+    streamed.push((performance.now() - b) / 1000);
+  }
+  const peerRuns: { seconds: number; crossings: number }[] = [];
+  for (let rep = 0; rep < 3; rep++)
+    peerRuns.push(
+      JSON.parse(
+        execFileSync(
+          '/usr/bin/python3',
+          [join(root, 'bench/peers/bci_peer.py'), file, String(rec.channelCount), String(fs), String(k), String(blockS), '50', '4'], // prettier-ignore
+          { env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 1 << 20 },
+        ).toString(),
+      ) as { seconds: number; crossings: number },
+    );
+  const oursS = median(ours);
+  const peerS = median(peerRuns.map((p) => p.seconds));
+  const realtime = seconds / oursS;
+  report('bci', {
+    name: `bci-check-${channels}ch-${fs / 1000}kHz`,
+    ours_s: oursS,
+    peer: 'scipy.signal.sosfilt + numpy median MAD + threshold crossings (bench/peers/bci_peer.py)',
+    peer_s: peerS,
+    ratio: peerS / oursS,
+    target: 1,
+    met: peerS / oursS >= 1,
+    recording_s: seconds,
+    channels,
+    realtime_factor: realtime,
+    realtime_target: 10,
+    realtime_met: realtime >= 10,
+    streamed_10ms_chunks_s: median(streamed),
+    our_crossings: crossings,
+    peer_crossings: peerRuns[0]!.crossings,
+    note: 'ours = full check (LFP, line, shorts, impedance, verdicts too); peer = spike-band steps only; one core each',
+  });
+}
