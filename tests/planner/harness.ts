@@ -1,6 +1,6 @@
 /**
  * The planner's end-to-end harness: builds apps/planner with Vite (its own Vite 8 and vite.config.ts)
- * into .tmp/planner-dist, only when its sources changed (a hash of apps/planner, packages/<name>/src and
+ * into .tmp/planner-dist, only when its sources changed (a hash of apps/planner, packages/<name>/src, ros/<name>/src and
  * the lock file) and under a file lock, so parallel vitest forks build once; serves the build
  * cross-origin isolated (COOP/COEP, for SharedArrayBuffer) on 127.0.0.1, optionally passing /dicom-web/
  * on to a PACS (Orthanc sends no CORS headers, so the page reaches it through its own origin, as a
@@ -82,10 +82,14 @@ function listFiles(dir: string, out: string[]): void {
 export function plannerSourceHash(options: BuildOptions = {}): string {
   const files: string[] = [];
   listFiles(PLANNER_DIR, files);
-  for (const pkg of readdirSync(join(ROOT, 'packages'))) {
-    listFiles(join(ROOT, 'packages', pkg, 'src'), files);
-    const manifest = join(ROOT, 'packages', pkg, 'package.json');
-    if (existsSync(manifest)) files.push(manifest);
+  // The app imports every workspace library: packages/* and the browser-side ros/* (client, messages).
+  for (const parent of ['packages', 'ros']) {
+    for (const pkg of readdirSync(join(ROOT, parent))) {
+      const manifest = join(ROOT, parent, pkg, 'package.json');
+      if (!existsSync(manifest)) continue;
+      listFiles(join(ROOT, parent, pkg, 'src'), files);
+      files.push(manifest);
+    }
   }
   files.push(join(ROOT, 'package-lock.json'), join(ROOT, 'tsconfig.base.json'));
   const hash = createHash('sha256');

@@ -8,12 +8,19 @@ import { CasePanel } from './case/CasePanel.tsx';
 import { PlanPanel } from './plan/PlanPanel.tsx';
 import { RiskProfile } from './plan/RiskProfile.tsx';
 import { useShortcuts } from './plan/useShortcuts.ts';
+import { ModeSwitch, useMode } from './intraop/ModeSwitch.tsx';
+import './intraop/operate.css';
 
 // The views load as their own chunks (cornerstone + vtk.js, three + react-three-fiber): the startup
 // bundle then parses and evaluates in pieces, each well under 100 ms of main-thread time, instead of
 // one multi-megabyte script.
 const Viewport2D = lazy(() => import('./views2d/Viewport2D.tsx').then((m) => ({ default: m.Viewport2D })));
 const View3D = lazy(() => import('./view3d/View3D.tsx').then((m) => ({ default: m.View3D })));
+// The operator screen (roslib, urdf-loader) loads only when Operate is chosen; it covers the planning
+// layout, which stays mounted underneath so the plan and the views keep their state.
+const OperateScreen = lazy(() =>
+  import('./intraop/OperateScreen.tsx').then((m) => ({ default: m.OperateScreen })),
+);
 
 export function App() {
   const openDemoCase = useStore((s) => s.openDemoCase);
@@ -21,9 +28,11 @@ export function App() {
     void openDemoCase();
   }, [openDemoCase]);
   useShortcuts();
+  const mode = useMode((s) => s.mode);
   return (
     <div className="app">
       <aside className="sidebar">
+        <ModeSwitch />
         <CasePanel />
         <PlanPanel />
       </aside>
@@ -48,6 +57,11 @@ export function App() {
       <footer className="profile">
         <RiskProfile />
       </footer>
+      {mode === 'operate' && (
+        <Suspense fallback={null}>
+          <OperateScreen />
+        </Suspense>
+      )}
     </div>
   );
 }

@@ -87,7 +87,8 @@ interface Amplifier {
 
 export class BciNode {
   readonly sampleRateHz: number;
-  readonly epochS: number;
+  /** ROS time at simulated time 0; real-time mode moves it on after a stall so stamps keep up with the wall. */
+  epochS: number;
   private readonly graph: RosGraph;
   private readonly opts: BciNodeOptions;
   private readonly checkOptions: CheckOptions;
@@ -199,9 +200,11 @@ export class BciNode {
     this.lastWallMs = performance.now();
     this.timer = setInterval(() => {
       const now = performance.now();
-      const dt = Math.min(0.25, (now - this.lastWallMs) / 1000);
+      const wallDt = (now - this.lastWallMs) / 1000;
+      const dt = Math.min(0.25, wallDt);
       this.lastWallMs = now;
       if (dt > 0) this.advance(dt);
+      if (wallDt > dt) this.epochS += wallDt - dt;
     }, intervalMs);
   }
 

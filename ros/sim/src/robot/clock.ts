@@ -13,9 +13,24 @@ export interface RosTime {
 
 export class SimClock {
   private elapsed = 0;
+  private epoch: number;
   /** @param epochS ROS time (s since 1970) at simulated time 0. */
-  constructor(readonly epochS: number = Date.now() / 1000) {
+  constructor(epochS: number = Date.now() / 1000) {
     if (!Number.isFinite(epochS)) throw new Error(`sim clock: epoch ${epochS} is not a finite time`);
+    this.epoch = epochS;
+  }
+  /** ROS time (s since 1970) at simulated time 0; moves only by `skip`. */
+  get epochS(): number {
+    return this.epoch;
+  }
+  /**
+   * Moves ROS time forward without simulating it (real-time mode after a stall of the process): the wire clock
+   * stays with the wall clock that clients stamp their heartbeats and goals with, while the physics, deadman
+   * and leases (on elapsed simulated time) do not jump.
+   */
+  skip(seconds: number): void {
+    if (!(seconds >= 0) || !Number.isFinite(seconds)) throw new Error(`sim clock: cannot skip ${seconds} s`);
+    this.epoch += seconds;
   }
   /** Simulated seconds since the start. */
   get elapsedS(): number {
@@ -23,7 +38,7 @@ export class SimClock {
   }
   /** ROS time now, s since 1970. */
   get nowS(): number {
-    return this.epochS + this.elapsed;
+    return this.epoch + this.elapsed;
   }
   /** ROS time now as builtin_interfaces/Time. */
   now(): RosTime {

@@ -326,13 +326,18 @@ export class SimulatedRobot {
     return this.realTimer !== null;
   }
 
-  /** Brings simulated time up to the wall clock (real-time mode; a stall over 1 s is not replayed). */
+  /**
+   * Brings simulated time up to the wall clock (real-time mode). A stall over 1 s is not replayed as physics;
+   * the rest is skipped on the ROS clock so that wire time keeps up with the clients' wall-clock stamps.
+   */
   private syncRealTime(): void {
     if (!this.realTimer) return;
     const now = performance.now();
-    const dt = Math.min(1, (now - this.lastWallMs) / 1000);
+    const wallDt = (now - this.lastWallMs) / 1000;
     this.lastWallMs = now;
+    const dt = Math.min(1, wallDt);
     if (dt > 0) this.advance(dt);
+    if (wallDt > dt) this.clock.skip(wallDt - dt);
   }
 
   /** Stops the node: timers, topics, services, actions. Active goals are aborted. */
