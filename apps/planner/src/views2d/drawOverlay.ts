@@ -74,7 +74,8 @@ function drawMask(ctx: CanvasRenderingContext2D, o: OverlayInput, mask: Editable
   const dy = sub(o.toWorld(0, step), origin);
   const rgba = maskImage(mask, origin, dx, dy, w, h);
   const tile = new OffscreenCanvas(w, h);
-  tile.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
+  // A CPU canvas (see the overlay's own): no GPU upload for a tile drawn once.
+  tile.getContext('2d', { willReadFrequently: true })!.putImageData(new ImageData(rgba, w, h), 0, 0);
   ctx.save();
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(tile, 0, 0, w * step, h * step);

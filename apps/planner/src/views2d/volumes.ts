@@ -6,11 +6,20 @@
  * cornerstone's slice logic, picking and our overlays in one frame, the CT's.
  */
 import { useEffect, useState } from 'react';
-import { cache, volumeLoader, type Types } from '@cornerstonejs/core';
+import {
+  cache,
+  getRenderingCapabilities,
+  ImageVolume,
+  imageLoader,
+  utilities,
+  type Types,
+} from '@cornerstonejs/core';
 import { mat4Invert, type GridSpec, type Volume, type VoxelArray } from '@neuroplan/imaging';
 import { useStore } from '../store/index.ts';
 import type { LoadedSeries, SeriesRole } from '../store/types.ts';
 import type { ResampleReply, ResampleRequest } from './resampleWorker.ts';
+import { ensureCornerstone } from './cornerstoneSetup.ts';
+import { nextTask } from './loadViews2d.ts';
 import { robustRange } from './robustRange.ts';
 import { useViews2d, type FusionLayer } from './uiStore.ts';
 
@@ -19,33 +28,89 @@ export function cornerstoneDirection(d: ArrayLike<number>): number[] {
   return [d[0]!, d[3]!, d[6]!, d[1]!, d[4]!, d[7]!, d[2]!, d[5]!, d[8]!];
 }
 
-type CornerstoneScalars = Uint8Array | Int8Array | Uint16Array | Int16Array | Float32Array;
+type CornerstoneScalars = Uint8Array | Uint16Array | Int16Array | Float32Array;
 const isCornerstoneScalars = (s: VoxelArray): s is CornerstoneScalars =>
-  s instanceof Uint8Array ||
-  s instanceof Int8Array ||
-  s instanceof Uint16Array ||
-  s instanceof Int16Array ||
-  s instanceof Float32Array;
+  s instanceof Uint8Array || s instanceof Uint16Array || s instanceof Int16Array || s instanceof Float32Array;
 
 let nextId = 1;
 const frameOf = (v: Volume): string => v.metadata.frameOfReferenceUid ?? 'neuroplan-planning-frame';
-const created = new WeakMap<Volume, string>();
+const created = new WeakMap<Volume, Promise<string>>();
+
+/** How long one task may spend creating slice images before it yields (the rest of a 100 ms budget is the page's). */
+const SLICE_BUDGET_MS = 12;
 
 /**
- * Creates (once per Volume object) the cornerstone volume showing `v`; returns its volume id. A volume
- * shown over another (the resampled MR) must name the other's frame of reference: cornerstone refuses
- * to stack volumes of different frames in one viewport.
+ * Creates (once per Volume object) the cornerstone volume showing `v`; resolves to its volume id. A
+ * volume shown over another (the resampled MR) must name the other's frame of reference: cornerstone
+ * refuses to stack volumes of different frames in one viewport.
+ *
+ * What cornerstone's `volumeLoader.createLocalVolume` does, but a few slices per task: it makes one
+ * cached image per slice (a view of our voxels, with each slice's min and max found by a loop over it),
+ * ~0.5 ms a slice, which for a whole CT in one go blocked the main thread for 60–100 ms.
  */
-export function toCornerstoneVolume(v: Volume, frameOfReferenceUid?: string, owner: Volume = v): string {
-  const known = created.get(v);
-  if (known) return known;
-  // No ':' in the id: cornerstone would take the part before it for an image loader's scheme.
-  const volumeId = `neuroplan-volume-${nextId++}`;
-  // Cornerstone textures take 8/16-bit integers or float32; other types are converted once.
-  const scalarData = isCornerstoneScalars(v.scalars) ? v.scalars : Float32Array.from(v.scalars);
-  const [ni, nj] = v.dimensions;
+export function toCornerstoneVolume(
+  v: Volume,
+  frameOfReferenceUid?: string,
+  owner: Volume = v,
+): Promise<string> {
+  let known = created.get(v);
+  if (!known) {
+    // No ':' in the id: cornerstone would take the part before it for an image loader's scheme.
+    const volumeId = `neuroplan-volume-${nextId++}`;
+    known = createInSlices(volumeId, v, frameOfReferenceUid ?? frameOf(v)).then(() => {
+      owners.set(volumeId, { shown: v, owner });
+      return volumeId;
+    });
+    created.set(v, known);
+    known.catch(() => created.delete(v));
+  }
+  return known;
+}
+
+async function createInSlices(volumeId: string, v: Volume, frameOfReferenceUid: string): Promise<void> {
+  await ensureCornerstone();
+  // Cornerstone images take 8-bit unsigned, 16-bit or float32 voxels; other types are converted once.
+  const scalars = isCornerstoneScalars(v.scalars) ? v.scalars : Float32Array.from(v.scalars);
+  // Without 16-bit normalised textures (EXT_texture_norm16, e.g. on SwiftShader) vtk.js uploads 16-bit
+  // voxels as float32, converting every slice when the view first draws the volume: 30–80 ms in one
+  // task. Then the slices are handed over as float32 (converted here, a few per task), which vtk.js
+  // uploads as they are: the same texture (R32F), the conversion spread out, at 4 bytes a voxel kept.
+  const caps = getRenderingCapabilities();
+  const asFloat =
+    (scalars instanceof Int16Array || scalars instanceof Uint16Array) && !(caps.norm16 && caps.norm16Linear);
+  const [ni, nj, nk] = v.dimensions;
   const d = v.directionLps;
-  volumeLoader.createLocalVolume(volumeId, {
+  const direction = cornerstoneDirection(d) as Types.Mat3;
+  const origin = [...v.originLps] as Types.Point3;
+  const dataType = asFloat
+    ? 'Float32Array'
+    : (scalars.constructor.name as 'Uint8Array' | 'Uint16Array' | 'Int16Array' | 'Float32Array');
+  const byteLength = asFloat ? scalars.length * 4 : scalars.byteLength;
+  if (!cache.isCacheable(byteLength))
+    throw new Error(`${v.id}: the 2D views' image cache has no room for ${byteLength} more bytes`);
+  const sliceLength = ni * nj;
+  const imageIds: string[] = [];
+  let taskStart = performance.now();
+  for (let k = 0; k < nk; k++) {
+    const imageId = `${volumeId}_slice_${k}`;
+    const slice = scalars.subarray(k * sliceLength, (k + 1) * sliceLength);
+    imageLoader.createAndCacheLocalImage(imageId, {
+      scalarData: asFloat ? new Float32Array(slice) : slice,
+      dimensions: [ni, nj],
+      spacing: [v.spacingMm[0], v.spacingMm[1]],
+      origin,
+      direction,
+      targetBuffer: { type: dataType },
+    });
+    imageIds.push(imageId);
+    if (performance.now() - taskStart > SLICE_BUDGET_MS) {
+      await nextTask();
+      taskStart = performance.now();
+    }
+  }
+  const dimensions: Types.Point3 = [ni, nj, nk];
+  const volume = new ImageVolume({
+    volumeId,
     metadata: {
       BitsAllocated: 16,
       BitsStored: 16,
@@ -57,21 +122,26 @@ export function toCornerstoneVolume(v: Volume, frameOfReferenceUid?: string, own
       SeriesInstanceUID: v.metadata.seriesInstanceUid,
       ImageOrientationPatient: [d[0]!, d[3]!, d[6]!, d[1]!, d[4]!, d[7]!],
       PixelSpacing: [v.spacingMm[1], v.spacingMm[0]],
-      FrameOfReferenceUID: frameOfReferenceUid ?? frameOf(v),
+      FrameOfReferenceUID: frameOfReferenceUid,
       Columns: ni,
       Rows: nj,
       voiLut: [],
       VOILUTFunction: 'LINEAR',
     },
-    dimensions: [...v.dimensions],
-    spacing: [...v.spacingMm],
-    origin: [...v.originLps],
-    direction: cornerstoneDirection(d) as Types.Mat3,
-    scalarData,
+    dimensions,
+    spacing: [...v.spacingMm] as Types.Point3,
+    origin,
+    direction,
+    imageIds,
+    dataType,
+    voxelManager: utilities.VoxelManager.createImageVolumeVoxelManager({
+      imageIds,
+      dimensions,
+      numberOfComponents: 1,
+      id: volumeId,
+    }),
   });
-  created.set(v, volumeId);
-  owners.set(volumeId, { shown: v, owner });
-  return volumeId;
+  cache.putVolumeSync(volumeId, volume);
 }
 
 /** Cornerstone volume id → the volume it shows and the loaded series volume it belongs to. */
@@ -169,48 +239,57 @@ export interface ViewVolumes {
 const seriesFor = (series: LoadedSeries[], role: SeriesRole) => series.find((s) => s.role === role);
 const FUSION_ROLE: Record<FusionLayer, SeriesRole> = { t1: 't1', angio: 'angio' };
 
-/** The volumes the 2D views show, created in cornerstone; null until a case is loaded. */
+/**
+ * The volumes the 2D views show, created in cornerstone; null until a case is loaded and its base
+ * volume is ready in cornerstone (a moment after the series arrives: it is created a few slices per task).
+ */
 export function useViewVolumes(): ViewVolumes | null {
   const series = useStore((s) => s.series);
   const mrToCtLps = useStore((s) => s.mrToCtLps);
   const layer = useViews2d((s) => s.fusionLayer);
   const baseSeries = seriesFor(series, 'ct') ?? series[0];
   const mrSeries = baseSeries?.role === 'ct' ? seriesFor(series, FUSION_ROLE[layer]) : undefined;
+  const [base, setBase] = useState<ShownVolume | null>(null);
   const [overlay, setOverlay] = useState<
     { source: Volume; shown: ShownVolume } | { source: Volume; error: string } | null
   >(null);
 
   useEffect(() => {
+    if (!baseSeries) return;
+    let live = true;
+    const volume = baseSeries.volume;
+    const isCt = baseSeries.role === 'ct';
+    toCornerstoneVolume(volume)
+      .then(async (volumeId) => {
+        // A display range for volumes without HU (a whole-volume pass: in its own task).
+        if (!isCt) await nextTask();
+        const range = isCt ? null : robustRangeCached(volume);
+        if (live) setBase({ volumeId, volume, range });
+      })
+      .catch((e: unknown) => console.error(`${volume.id}: cannot show it in the 2D views`, e));
+    return () => {
+      live = false;
+    };
+  }, [baseSeries]);
+
+  useEffect(() => {
     if (!baseSeries || !mrSeries || !mrToCtLps) return;
     let live = true;
     const source = mrSeries.volume;
-    fusedVolume(source, baseSeries.volume, mrToCtLps).then(
-      ({ volume, range }) => {
-        if (live)
-          setOverlay({
-            source,
-            shown: {
-              volumeId: toCornerstoneVolume(volume, frameOf(baseSeries.volume), source),
-              volume,
-              range,
-            },
-          });
-      },
-      (e: unknown) => {
+    fusedVolume(source, baseSeries.volume, mrToCtLps)
+      .then(async ({ volume, range }) => {
+        const volumeId = await toCornerstoneVolume(volume, frameOf(baseSeries.volume), source);
+        if (live) setOverlay({ source, shown: { volumeId, volume, range } });
+      })
+      .catch((e: unknown) => {
         if (live) setOverlay({ source, error: e instanceof Error ? e.message : String(e) });
-      },
-    );
+      });
     return () => {
       live = false;
     };
   }, [baseSeries, mrSeries, mrToCtLps]);
 
-  if (!baseSeries) return null;
-  const base: ShownVolume = {
-    volumeId: toCornerstoneVolume(baseSeries.volume),
-    volume: baseSeries.volume,
-    range: baseSeries.role === 'ct' ? null : robustRangeCached(baseSeries.volume),
-  };
+  if (!baseSeries || base?.volume !== baseSeries.volume) return null;
   let shownOverlay: ViewVolumes['overlay'] = null;
   let overlayNote: string | null = null;
   if (mrSeries) {

@@ -114,7 +114,13 @@ function buildTable(): { offsets: Uint16Array; edges: Uint8Array } {
   return { offsets, edges: Uint8Array.from(edges) };
 }
 
-const table = buildTable();
-/** Triangles of case c: edges[offsets[c] .. offsets[c + 1]), three edge numbers per triangle. */
-export const CASE_OFFSETS: Uint16Array = table.offsets;
-export const CASE_EDGES: Uint8Array = table.edges;
+let table: { offsets: Uint16Array; edges: Uint8Array } | null = null;
+
+/**
+ * Triangles of case c: edges[offsets[c] .. offsets[c + 1]), three edge numbers per triangle. Built on first
+ * use, not at import: the planner's startup bundle imports this module and must not spend its first task here.
+ */
+export function caseTable(): { readonly offsets: Uint16Array; readonly edges: Uint8Array } {
+  table ??= buildTable();
+  return table;
+}

@@ -13,7 +13,7 @@
 import type { Mat4 } from '../math.ts';
 import { checkCancelled, type TaskControl } from '../task.ts';
 import type { Volume } from '../volume.ts';
-import { CASE_EDGES, CASE_OFFSETS } from './caseTable.ts';
+import { caseTable } from './caseTable.ts';
 import { computeVertexNormals, type Mesh } from './mesh.ts';
 
 export interface IsosurfaceOptions {
@@ -110,6 +110,8 @@ const CUBE_CASE = (() => {
  * planes; `a` and `b` are the offsets (0 or one plane) of slices k and k + 1, swapped per step.
  */
 class Extractor {
+  private readonly caseOffsets = caseTable().offsets;
+  private readonly caseEdges = caseTable().edges;
   /** Crossings of row j of plane p: cross[runStart[p·(nj+1) + j] .. runStart[p·(nj+1) + j + 1]). */
   readonly cross: Int32Array;
   readonly runStart: Int32Array;
@@ -360,8 +362,9 @@ class Extractor {
     ev[9] = zIds[r0 + 1]!;
     ev[10] = zIds[r1 + 1]!;
     ev[11] = zIds[r1]!;
-    const from = CASE_OFFSETS[c]!;
-    const to = CASE_OFFSETS[c + 1]!;
+    const { caseOffsets, caseEdges } = this;
+    const from = caseOffsets[c]!;
+    const to = caseOffsets[c + 1]!;
     let w = this.nIdx;
     if (w + to - from > this.indices.length) {
       const grown = new Uint32Array(this.indices.length * 2);
@@ -371,9 +374,9 @@ class Extractor {
     const idx = this.indices;
     const { t1, t2 } = this;
     for (let e = from; e < to; e += 3) {
-      idx[w] = ev[CASE_EDGES[e]!]!;
-      idx[w + t1] = ev[CASE_EDGES[e + 1]!]!;
-      idx[w + t2] = ev[CASE_EDGES[e + 2]!]!;
+      idx[w] = ev[caseEdges[e]!]!;
+      idx[w + t1] = ev[caseEdges[e + 1]!]!;
+      idx[w + t2] = ev[caseEdges[e + 2]!]!;
       w += 3;
     }
     this.nIdx = w;
