@@ -2,7 +2,7 @@
 // on 127.0.0.1; the demo case (the synthetic head phantom) opens in it by default. Prints the address.
 // Options: --port N (default 4173, or $PORT), --host H (default 127.0.0.1).
 // It also runs the simulated robot (rosbridge v2 on ws://host:9090, or --robot-port N; --no-robot skips it) in a
-// child process, and prints its URL and the demo operator credential it creates (see ros/sim/src/main.ts).
+// child process, and prints its URL and the demo operator credential it creates (`neuroplan sim --record .tmp/cases`: the session is recorded for Replay).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -30,13 +30,16 @@ if (!process.argv.includes('--no-robot')) {
   const robot = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      join(root, 'ros', 'sim', 'src', 'main.ts'),
+      join(root, 'apps', 'cli', 'bin', 'neuroplan.mjs'),
+      'sim',
       '--port',
       String(robotPort),
       '--host',
       host,
+      '--record',
+      join(root, '.tmp', 'cases'),
+      '--case-id',
+      'demo',
     ],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
   );

@@ -3,8 +3,10 @@
  * none is configured), answers rosbridge v2 on a raw WebSocket, and stops cleanly on SIGINT.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openRecordingFile } from '@neuroplan/cases/node';
 import { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 
@@ -20,8 +22,12 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 async function startSim(
   env: NodeJS.ProcessEnv,
+  extraArgs: string[] = [],
 ): Promise<{ child: ChildProcessWithoutNullStreams; info: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [cli, 'sim', '--port', '0', '--json'], { cwd: root, env });
+  const child = spawn(process.execPath, [cli, 'sim', '--port', '0', '--json', ...extraArgs], {
+    cwd: root,
+    env,
+  });
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -115,6 +121,40 @@ describe('neuroplan sim', () => {
       expect(r.claim?.values.granted).toBe(true);
     } finally {
       expect(await stop(child)).toBe(0);
+    }
+  });
+
+  it('records the session with --record and serves the recording list on the same port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neuroplan-sim-record-'));
+    try {
+      const { child, info } = await startSim(cleanEnv(), ['--record', dir, '--case-id', 'cli-test']);
+      let file: string;
+      try {
+        file = info.recording as string;
+        expect(file.startsWith(join(dir, 'cli-test-'))).toBe(true);
+        const r = await rosbridge(info.url as string, info.password as string, 'demo');
+        expect(r.claim?.values.granted).toBe(true);
+        const port = new URL(info.url as string).port;
+        const list = (await (await fetch(`http://127.0.0.1:${port}/cases`)).json()) as Array<{
+          name: string;
+        }>;
+        expect(list.map((x) => x.name)).toContain(file.slice(dir.length + 1));
+      } finally {
+        expect(await stop(child)).toBe(0);
+      }
+      // The file closed cleanly (indexed): the robot's topics and the operator's claim are in it.
+      const { recording, close } = await openRecordingFile(file);
+      try {
+        const counts = new Map(recording.topics().map((t) => [t.topic, t.messageCount]));
+        expect(counts.get('/joint_states')).toBeGreaterThan(0);
+        expect(counts.get('/robot/safety_state')).toBeGreaterThan(0);
+        const events = await recording.events();
+        expect(events.some((e) => e.kind === 'operator_action' && /claim/i.test(e.summary))).toBe(true);
+      } finally {
+        await close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -21,6 +21,10 @@ const View3D = lazy(() => import('./view3d/View3D.tsx').then((m) => ({ default: 
 const OperateScreen = lazy(() =>
   import('./intraop/OperateScreen.tsx').then((m) => ({ default: m.OperateScreen })),
 );
+// Replay (MCAP reader, plots) likewise loads only when chosen.
+const ReplayScreen = lazy(() =>
+  import('./replay/ReplayScreen.tsx').then((m) => ({ default: m.ReplayScreen })),
+);
 
 export function App() {
   const openDemoCase = useStore((s) => s.openDemoCase);
@@ -60,6 +64,11 @@ export function App() {
       {mode === 'operate' && (
         <Suspense fallback={null}>
           <OperateScreen />
+        </Suspense>
+      )}
+      {mode === 'replay' && (
+        <Suspense fallback={null}>
+          <ReplayScreen />
         </Suspense>
       )}
     </div>

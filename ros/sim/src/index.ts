@@ -9,3 +9,4 @@ export * from './robot/clock.ts';
 export * from './robot/demo.ts';
 export * from './bci/node.ts';
 export * from './bci/layout.ts';
+export * from './bridge/http.ts';

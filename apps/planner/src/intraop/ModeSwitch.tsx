@@ -1,12 +1,19 @@
-/** Plan | Operate: the planner's two modes (the plan stays in memory while operating). */
+/** Plan | Operate | Replay: the planner's modes (the plan stays in memory while operating or replaying). */
 import { create } from 'zustand';
 
-export type AppMode = 'plan' | 'operate';
+export type AppMode = 'plan' | 'operate' | 'replay';
 
 export const useMode = create<{ mode: AppMode; setMode(m: AppMode): void }>()((set) => ({
-  mode: typeof location !== 'undefined' && location.hash === '#operate' ? 'operate' : 'plan',
+  mode: initialMode(),
   setMode: (mode) => set({ mode }),
 }));
+
+function initialMode(): AppMode {
+  if (typeof location === 'undefined') return 'plan';
+  if (location.hash === '#operate') return 'operate';
+  if (location.hash === '#replay') return 'replay';
+  return 'plan';
+}
 
 export function ModeSwitch() {
   const mode = useMode((s) => s.mode);
@@ -18,6 +25,9 @@ export function ModeSwitch() {
       </button>
       <button data-testid="mode-operate" aria-pressed={mode === 'operate'} onClick={() => setMode('operate')}>
         Operate
+      </button>
+      <button data-testid="mode-replay" aria-pressed={mode === 'replay'} onClick={() => setMode('replay')}>
+        Replay
       </button>
     </div>
   );

@@ -20,3 +20,5 @@ export type {
 } from './bundle.ts';
 export { deidentifyBundle } from './deidentify.ts';
 export type { DeidentifyOptions, DeidentifyReport } from './deidentify.ts';
+export { attachSimRecording, transformToMatrixMm } from './simRecording.ts';
+export type { SimRecording, SimRecordingOptions } from './simRecording.ts';
