@@ -85,6 +85,7 @@ describe('type names', () => {
       'neuroplan_interfaces/srv/ReleaseControl',
       'neuroplan_interfaces/srv/RequestBciSnippet',
       'neuroplan_interfaces/srv/ResetEstop',
+      'rosapi_msgs/srv/GetTime',
       'std_srvs/srv/Trigger',
     ]);
     expect(actionTypes()).toEqual([

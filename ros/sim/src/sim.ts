@@ -76,10 +76,15 @@ export async function startSimulatedRobot(
           plan: () => robot.loadedPlan?.plan ?? null,
           ...bciOptions,
         });
+  // rosapi's clock service, as a real rosbridge deployment has it: clients measure round trips with it.
+  const closeGetTime = graph.advertiseService('/rosapi/get_time', 'rosapi_msgs/srv/GetTime', () => ({
+    time: robot.clock.now(),
+  }));
   let bridge: RosbridgeServer;
   try {
     bridge = await startRosbridgeServer({ ...bridgeOptions, graph, port, host });
   } catch (e) {
+    closeGetTime();
     robot.close();
     bci?.close();
     throw e;
@@ -97,6 +102,7 @@ export async function startSimulatedRobot(
     demoCredential: demo,
     credentialSource: credentials?.source ?? 'none (every claim is refused)',
     async close() {
+      closeGetTime();
       robot.close();
       bci?.close();
       await bridge.close();

@@ -9,6 +9,7 @@ import { RobotView } from './RobotView.tsx';
 import { TrackingPlot } from './TrackingPlot.tsx';
 import { useRobot } from './robotStore.ts';
 import { ModeSwitch } from './ModeSwitch.tsx';
+import { OperatorSignals } from '../signals/OperatorSignals.tsx';
 import { useStore } from '../store/index.ts';
 import './operate.css';
 
@@ -316,6 +317,7 @@ export function OperateScreen() {
         <TrackingPlot />
         <Log />
       </main>
+      <OperatorSignals />
     </div>
   );
 }

@@ -19,6 +19,7 @@ import {
 } from 'three';
 import {
   electrodeMesh,
+  trajectoryGeometry,
   type ElectrodeModel,
   type SurfaceMesh,
   type Trajectory,
@@ -38,6 +39,8 @@ import {
 import { BACKGROUND, ELECTRODE_COLORS, SURFACE_COLORS, SURFACE_RENDER_ORDER } from './palette.ts';
 import { frameReport, type FrameTimeReport } from './frameStats.ts';
 import type { View3DProbe } from './probe.ts';
+import { contactVerdicts } from './contactVerdicts.ts';
+import { useBciStore } from '../signals/bciFeed.ts';
 
 const SURFACE_NAMES: readonly SurfaceName[] = ['skull', 'brain', 'vessels', 'ventricles'];
 
@@ -89,6 +92,36 @@ function Marker(props: { at: Vec3; radiusMm: number; color: string; name: string
   );
 }
 
+/**
+ * The /bci/summary verdicts on the contacts (when a summary has come): one sphere per contact, a little wider
+ * than the electrode, named `contact-verdict-<trajectory>-<contact>` with the verdict in userData.
+ */
+function ContactVerdicts(props: { trajectory: Trajectory; model: ElectrodeModel }) {
+  const { trajectory, model } = props;
+  const summary = useBciStore((s) => s.summary);
+  const paints = useMemo(() => {
+    if (!summary) return [];
+    try {
+      return contactVerdicts(trajectory.id, trajectoryGeometry(trajectory, model).contacts, summary);
+    } catch {
+      return []; // a degenerate trajectory: nothing drawn for it either
+    }
+  }, [summary, trajectory, model]);
+  const halfWidthMm = (model.kind === 'array' ? model.shankDiameterMm : model.diameterMm) / 2;
+  const radiusMm = Math.max(0.3, 1.5 * halfWidthMm);
+  return paints.map((p) => (
+    <mesh
+      key={p.contactNumber}
+      name={`contact-verdict-${trajectory.id}-${p.contactNumber}`}
+      position={p.centerLps}
+      userData={{ verdict: p.verdict, reasons: p.reasons }}
+    >
+      <sphereGeometry args={[radiusMm, 12, 8]} />
+      <meshPhongMaterial color={p.color} />
+    </mesh>
+  ));
+}
+
 function Electrode(props: { trajectory: Trajectory; model: ElectrodeModel; selected: boolean }) {
   const { trajectory, model, selected } = props;
   const geometry = useMemo(() => {
@@ -122,6 +155,7 @@ function Electrode(props: { trajectory: Trajectory; model: ElectrodeModel; selec
       </lineSegments>
       <Marker name="entry" at={trajectory.entryLps} radiusMm={markerMm} color={ELECTRODE_COLORS.entry} />
       <Marker name="target" at={trajectory.targetLps} radiusMm={markerMm} color={ELECTRODE_COLORS.target} />
+      <ContactVerdicts trajectory={trajectory} model={model} />
     </group>
   );
 }

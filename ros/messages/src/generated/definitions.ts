@@ -184,6 +184,13 @@ export const RAW_DEFINITIONS: RawDefinitions = {
         '# Clear a latched emergency stop (the robot stays still until a new goal).\n# Service: /robot/reset_estop\n\n# Lease returned by /robot/claim_control (only the controller may reset).\nstring lease_id\n',
       response: 'bool success\n# Why not, "" on success.\nstring reason\n\n',
     },
+    'rosapi_msgs/srv/GetTime': {
+      file: 'ros/messages/definitions/rosapi_msgs/srv/GetTime.srv',
+      text: '# The ROS time on the server (rosapi, part of rosbridge_suite; clients use it to measure round trips).\n---\nbuiltin_interfaces/Time time\n',
+      request:
+        '# The ROS time on the server (rosapi, part of rosbridge_suite; clients use it to measure round trips).\n',
+      response: 'builtin_interfaces/Time time\n\n',
+    },
     'std_srvs/srv/Trigger': {
       file: 'ros/messages/definitions/std_srvs/srv/Trigger.srv',
       text: '# Trigger an action with no arguments (e.g. the emergency stop).\n---\n# True when it was triggered.\nbool success\n# Informational, e.g. an error message.\nstring message\n',
