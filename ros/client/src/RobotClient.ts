@@ -58,7 +58,7 @@ import {
   type RobotTopic,
   type RobotTopicMessages,
   type SafetyState,
-  type SuccessReasonResponse,
+  type SuccessResponse,
   type Time,
   type TriggerResponse,
 } from './messages.ts';
@@ -565,7 +565,7 @@ export class RobotClient {
   async releaseControl(): Promise<void> {
     const lease = this.requireLease('release control');
     this.dropLease('released by the operator');
-    const r = await this.callService<SuccessReasonResponse>(ROBOT_SERVICES.releaseControl.name, {
+    const r = await this.callService<SuccessResponse>(ROBOT_SERVICES.releaseControl.name, {
       lease_id: lease.leaseId,
     });
     if (!r.success) throw new RefusedError('release control', r.reason);
@@ -706,7 +706,7 @@ export class RobotClient {
   /** Clears a latched e-stop (the controller only). */
   async resetEstop(): Promise<void> {
     const lease = this.requireLease('reset e-stop');
-    const r = await this.callService<SuccessReasonResponse>(ROBOT_SERVICES.resetEstop.name, {
+    const r = await this.callService<SuccessResponse>(ROBOT_SERVICES.resetEstop.name, {
       lease_id: lease.leaseId,
     });
     if (!r.success) throw new RefusedError('reset e-stop', r.reason);

@@ -7,7 +7,7 @@
  * as a tracked pointer would give. The robot then fits the transform itself (its FRE is the noise, and
  * its fit recovers the pose to within it).
  */
-import { buildPhantomModel } from '@neuroplan/imaging';
+import { buildPhantomModel, mulberry32 } from '@neuroplan/imaging';
 import { DEMO_CASE_NAME } from '../store/caseSlice.ts';
 
 export type Vec3 = [number, number, number];
@@ -51,18 +51,6 @@ export function demoFiducials(caseName: string): DemoFiducials | null {
     };
   }
   return cached;
-}
-
-/** Small deterministic random numbers (mulberry32) for the simulated touch error. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function patientToWorld(pose: SimulatedPatientPose, headCentreLps: Vec3, p: readonly number[]): Vec3 {

@@ -6,6 +6,7 @@
  * Every instant is read through the file's index (ReplayRecording.stateAt), never by scanning the file.
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { BciSummary, InsertionStatus, JointState, SafetyState } from '@neuroplan/ros-messages';
 import {
   ReplayRecording,
   blobReadable,
@@ -20,34 +21,6 @@ export const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
 export const DEFAULT_SERVER = 'http://127.0.0.1:9090';
 const STATE_TOPICS = ['/robot/insertion_status', '/robot/safety_state', '/bci/summary', '/joint_states'];
 const PLOT_WINDOW_S = 30;
-
-interface InsertionStatus {
-  phase: string;
-  trajectory_id: string;
-  depth_mm: number;
-  target_depth_mm: number;
-  velocity_mm_per_s: number;
-  tracking_error_um: number;
-  tissue_displacement_um: number;
-  force_n: number;
-}
-interface SafetyState {
-  estop_latched: boolean;
-  deadman_ok: boolean;
-  motion_enabled: boolean;
-  controller: string;
-  plan_approved: boolean;
-  registration_ok: boolean;
-  blocking_reasons: string[];
-}
-interface BciSummary {
-  channels: Array<{ electrode_id: string; verdict: string }>;
-  electrode_verdicts: string[];
-}
-interface JointState {
-  name: string[];
-  position: number[];
-}
 
 interface Shown {
   atNs: bigint;

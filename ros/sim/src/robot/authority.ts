@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { fromRosTime } from './clock.ts';
 import type { OperatorCredentials } from './credentials.ts';
-import type { ClaimControlResponse } from './messages.ts';
+import type { ClaimControlResponse } from '@neuroplan/ros-messages';
 
 export interface AuthorityConfig {
   /** A lease lapses this long after the last valid heartbeat (s). */

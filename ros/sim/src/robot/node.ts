@@ -28,6 +28,15 @@ import {
   type Vec3,
 } from '@neuroplan/kinematics';
 import { ROBOT_URDF_PATH } from '@neuroplan/kinematics/node';
+import type {
+  Header,
+  InsertionPhase,
+  InsertionStatus,
+  InsertResult,
+  MoveToPreEntryResult,
+  RetractResult,
+  SafetyState,
+} from '@neuroplan/ros-messages';
 import { InsertionServo, type InsertionServoOptions } from '@neuroplan/kinematics';
 import { applyMatrix } from '@neuroplan/planning';
 import type { GraphPeer, Publisher, RosGraph, ServerGoal } from '../graph.ts';
@@ -35,19 +44,7 @@ import { ControlAuthority } from './authority.ts';
 import { SimClock, fromRosTime } from './clock.ts';
 import { CommandLedger, commandProblems, commonFields, numberField, stringField } from './commands.ts';
 import type { OperatorCredentials } from './credentials.ts';
-import {
-  ACTIONS,
-  SERVICES,
-  TOPICS,
-  TYPES,
-  type Header,
-  type InsertResult,
-  type InsertionStatusMsg,
-  type MoveToPreEntryResult,
-  type Phase,
-  type RetractResult,
-  type SafetyStateMsg,
-} from './messages.ts';
+import { ACTIONS, SERVICES, TOPICS, TYPES } from './messages.ts';
 import { checkPlanForLoading, type LoadedPlan } from './planState.ts';
 import {
   readRegistrationRequest,
@@ -179,7 +176,7 @@ export class SimulatedRobot {
   > & { fleMm: number | undefined; servo: InsertionServoOptions };
   private readonly q: Float64Array;
   private readonly qPublished: Float64Array;
-  private phase: Phase = 'idle';
+  private phase: InsertionPhase = 'idle';
   private estop = false;
   private plan: LoadedPlan | null = null;
   private fiducials: FiducialSet | null = null;
@@ -317,6 +314,11 @@ export class SimulatedRobot {
   /** Real-time mode: a timer advances simulated time with the wall clock. */
   startRealTime(intervalMs = 2): void {
     if (this.realTimer) return;
+    // The wall time spent since the clock's epoch was taken (the rest of this constructor, the BCI node, the
+    // bridge's start) was never simulated: without this the wire clock would lag the clients' stamps by it
+    // for good, and past maxStampFutureS every command would be refused as "in the future".
+    const lagS = Date.now() / 1000 - this.clock.nowS;
+    if (lagS > 0) this.clock.skip(lagS);
     this.lastWallMs = performance.now();
     this.diagWindow.wallMs = this.lastWallMs;
     this.realTimer = setInterval(() => this.syncRealTime(), intervalMs);
@@ -350,7 +352,7 @@ export class SimulatedRobot {
 
   // ---------------------------------------------------------------- state for tests and the CLI
 
-  get currentPhase(): Phase {
+  get currentPhase(): InsertionPhase {
     return this.phase;
   }
   get estopLatched(): boolean {
@@ -703,6 +705,18 @@ export class SimulatedRobot {
     return problems.length ? problems.join('; ') : null;
   }
 
+  /** The goal's trajectory once the motion checks pass; otherwise refuses the goal with `fail`'s result. */
+  private motionTrajectory(
+    goal: ServerGoal,
+    fail: (reason: string) => unknown,
+  ): LoadedPlan['plan']['trajectories'][number] | null {
+    const problem = this.motionProblems(goal.goal, true);
+    const tr = problem ? ({ ok: false, reason: problem } as const) : this.trajectory(goal.goal);
+    if (tr.ok) return tr.t;
+    this.refuse(goal, fail(tr.reason));
+    return null;
+  }
+
   private refuse(goal: ServerGoal, result: unknown): void {
     this.counters.refused++;
     goal.abort(result);
@@ -725,10 +739,8 @@ export class SimulatedRobot {
 
   private moveToPreEntry(goal: ServerGoal): void {
     const g = goal.goal;
-    const problem = this.motionProblems(g, true);
-    if (problem) return this.refuse(goal, moveResult(problem));
-    const tr = this.trajectory(g);
-    if (!tr.ok) return this.refuse(goal, moveResult(tr.reason));
+    const traj = this.motionTrajectory(goal, moveResult);
+    if (!traj) return;
     const standoffIn = numberField(g, 'standoff_mm', 0, 50, 'mm');
     if (!standoffIn.ok) return this.refuse(goal, moveResult(standoffIn.reason));
     const standoff = standoffIn.value === 0 ? this.opts.defaultStandoffMm : standoffIn.value;
@@ -736,8 +748,8 @@ export class SimulatedRobot {
     if (this.activity) return this.refuse(goal, moveResult('another motion is in progress: cancel it first'));
     if (this.inTissue()) return this.refuse(goal, moveResult('the needle is in tissue: retract first'));
     const m = this.imageToRobot()!;
-    const entry = applyMatrix(m, tr.t.entryLps) as Vec3;
-    const target = applyMatrix(m, tr.t.targetLps) as Vec3;
+    const entry = applyMatrix(m, traj.entryLps) as Vec3;
+    const target = applyMatrix(m, traj.targetLps) as Vec3;
     const current = Float64Array.from(this.q);
     const ins = this.chain.joints[this.chain.joints.length - 1]!;
     current[current.length - 1] = Math.min(
@@ -766,7 +778,7 @@ export class SimulatedRobot {
       timesS.push(0);
       positions.push(plan.preEntryJoints);
     }
-    const length = tr.t.lengthMm;
+    const length = traj.lengthMm;
     const dir = [0, 1, 2].map((k) => (target[k]! - entry[k]!) / length);
     const preTip = [0, 1, 2].map((k) => entry[k]! - standoff * dir[k]!);
     this.axis = null;
@@ -785,7 +797,7 @@ export class SimulatedRobot {
         const tip = forwardKinematics(this.chain, this.q).positionMm;
         const err = Math.hypot(tip[0] - preTip[0]!, tip[1] - preTip[1]!, tip[2] - preTip[2]!);
         this.axis = {
-          trajectoryId: tr.t.id,
+          trajectoryId: traj.id,
           servo: new InsertionServo({
             ...this.opts.servo,
             // The profile library's largest acceleration (5 mm/s²; the axis allows 50): starts and stops in ≤ 1 s.
@@ -804,7 +816,7 @@ export class SimulatedRobot {
         this.counters.executed++;
         goal.succeed({
           success: true,
-          reason: `at the pre-entry pose of ${tr.t.id}, ${standoff} mm outside the entry`,
+          reason: `at the pre-entry pose of ${traj.id}, ${standoff} mm outside the entry`,
           position_error_mm: err,
         });
       },
@@ -842,10 +854,8 @@ export class SimulatedRobot {
 
   private insert(goal: ServerGoal): void {
     const g = goal.goal;
-    const problem = this.motionProblems(g, true);
-    if (problem) return this.refuse(goal, insertResult(problem));
-    const tr = this.trajectory(g);
-    if (!tr.ok) return this.refuse(goal, insertResult(tr.reason));
+    const traj = this.motionTrajectory(goal, insertResult);
+    if (!traj) return;
     const policy = stringField(g, 'on_deadman');
     if (policy !== 'hold' && policy !== 'retract')
       return this.refuse(
@@ -856,7 +866,7 @@ export class SimulatedRobot {
     if (!depthIn.ok) return this.refuse(goal, insertResult(depthIn.reason));
     const speed = numberField(g, 'speed_mm_per_s', Number.MIN_VALUE, this.opts.maxInsertSpeedMmPerS, 'mm/s');
     if (!speed.ok) return this.refuse(goal, insertResult(speed.reason));
-    const length = tr.t.lengthMm;
+    const length = traj.lengthMm;
     if (depthIn.value < 0 || depthIn.value > length)
       return this.refuse(
         goal,
@@ -864,10 +874,10 @@ export class SimulatedRobot {
           `out of the workspace: depth_mm = ${depthIn.value} mm is outside the planned trajectory [0, ${length.toFixed(3)}] mm`,
         ),
       );
-    if (!this.axis || this.axis.trajectoryId !== tr.t.id)
+    if (!this.axis || this.axis.trajectoryId !== traj.id)
       return this.refuse(
         goal,
-        insertResult(`the robot is not at the pre-entry pose of ${tr.t.id}: move there first`),
+        insertResult(`the robot is not at the pre-entry pose of ${traj.id}: move there first`),
       );
     if (this.activity)
       return this.refuse(goal, insertResult('another motion is in progress: cancel it first'));
@@ -1051,7 +1061,7 @@ export class SimulatedRobot {
   private publishInsertion(): void {
     const s = this.axis?.servo.snapshot();
     const a = this.activity;
-    const msg: InsertionStatusMsg = {
+    const msg: InsertionStatus = {
       header: this.header('world'),
       phase: this.phase,
       trajectory_id: this.axis?.trajectoryId ?? '',
@@ -1122,7 +1132,7 @@ export class SimulatedRobot {
     const key = JSON.stringify({ ...body, blocking_reasons: blocking.map((b) => b.replace(/\d+ ms/, '')) });
     if (!force && key === this.lastSafetyKey) return;
     this.lastSafetyKey = key;
-    const msg: SafetyStateMsg = { header: this.header('world'), ...body };
+    const msg: SafetyState = { header: this.header('world'), ...body };
     this.pubs.safety.publish(msg);
   }
 

@@ -11,7 +11,7 @@ import {
   type RegistrationTarget,
   type Vec3,
 } from '@neuroplan/kinematics';
-import type { Header, RegistrationResultMsg, Transform } from './messages.ts';
+import type { Header, RegistrationResult, Transform } from '@neuroplan/ros-messages';
 
 export interface RegistrationLimits {
   maxFreMm: number;
@@ -128,7 +128,7 @@ export function transformMsg(m: readonly number[] | null): Transform {
 export function resultMsg(
   header: Header,
   outcome: RegistrationOutcome | { ok: false; reason: string },
-): RegistrationResultMsg {
+): RegistrationResult {
   if (outcome.ok) {
     const r = outcome.registration;
     return {

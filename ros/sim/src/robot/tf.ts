@@ -3,7 +3,7 @@
  * → child link; fixed joints on /tf_static, moving ones on /tf at the joint values (rad, m).
  */
 import { poseFromRpy, quaternionFromRotation, type UrdfModel } from '@neuroplan/kinematics';
-import type { Header, TransformStamped } from './messages.ts';
+import type { Header, TransformStamped } from '@neuroplan/ros-messages';
 
 interface JointTf {
   name: string;
