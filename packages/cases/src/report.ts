@@ -11,26 +11,9 @@
  * - p95: linear interpolation between order statistics (numpy's default).
  */
 import { PLAN_TOPIC, SAFETY_EVENTS_TOPIC, type PlanRecord, type SafetyEvent } from './channels.ts';
+import type { BciSummary, InsertionStatus, PoseStamped } from '@neuroplan/ros-messages';
 import type { CaseRecording, RecordedMessage } from './replay.ts';
 import { svgLinePlot, type PlotSeries } from './svg.ts';
-
-export interface InsertionStatusMsg {
-  header: { stamp: { sec: number; nanosec: number }; frame_id: string };
-  phase: string;
-  trajectory_id: string;
-  depth_mm: number;
-  target_depth_mm: number;
-  tracking_error_um: number;
-}
-
-interface PoseStampedMsg {
-  header: { frame_id: string };
-  pose: { position: { x: number; y: number; z: number } };
-}
-
-interface BciSummaryMsg {
-  channels: Array<{ electrode_id: string; verdict: string }>;
-}
 
 export interface ErrorStats {
   samples: number;
@@ -88,9 +71,9 @@ export async function computeCaseReport(rec: CaseRecording): Promise<CaseReport>
   const plan = plans[plans.length - 1]?.message.plan as
     | { trajectories?: Array<{ id: string; electrodeId: string; targetLps: [number, number, number] }> }
     | undefined;
-  const statuses: Array<RecordedMessage<InsertionStatusMsg>> = [];
+  const statuses: Array<RecordedMessage<InsertionStatus>> = [];
   for await (const m of rec.messagesBetween(undefined, undefined, ['/robot/insertion_status']))
-    statuses.push(m as RecordedMessage<InsertionStatusMsg>);
+    statuses.push(m as RecordedMessage<InsertionStatus>);
 
   const trackingErrorUm = new Map<string, Array<[number, number]>>();
   const depthMm = new Map<string, Array<[number, number]>>();
@@ -131,7 +114,7 @@ export async function computeCaseReport(rec: CaseRecording): Promise<CaseReport>
 
   // BCI yield from the last summary.
   const lastBci = (await rec.stateAt(rec.endTimeNs, ['/bci/summary'])).get('/bci/summary')?.message as
-    BciSummaryMsg | undefined;
+    BciSummary | undefined;
   const yieldByElectrode = new Map<string, { ok: number; total: number }>();
   for (const c of lastBci?.channels ?? []) {
     const y = yieldByElectrode.get(c.electrode_id) ?? { ok: 0, total: 0 };
@@ -162,7 +145,7 @@ export async function computeCaseReport(rec: CaseRecording): Promise<CaseReport>
       r.finalDepthMm = last.depth_mm;
       r.targetDepthMm = last.target_depth_mm;
       const tip = (await rec.stateAt(w.end, ['/robot/tip_pose'])).get('/robot/tip_pose')?.message as
-        PoseStampedMsg | undefined;
+        PoseStamped | undefined;
       if (tip && tip.header.frame_id === 'patient_lps') {
         const p = tip.pose.position;
         r.achievedTipLps = [p.x * 1000, p.y * 1000, p.z * 1000];

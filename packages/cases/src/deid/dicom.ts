@@ -106,6 +106,16 @@ function set(ds: DicomDataset, tag: string, vr: string, Value: unknown[]): void 
   ds[tag] = { vr, Value };
 }
 
+/** Every DA/DT value of the element moved by the case's one offset (the "modified dates" option). */
+function shiftDates(ds: DicomDataset, tag: string, el: DicomElement, days: number): void {
+  set(
+    ds,
+    tag,
+    el.vr,
+    textValues(el).map((v) => (el.vr === 'DA' ? shiftDa(v, days) : shiftDt(v, days))),
+  );
+}
+
 function processDataset(ds: DicomDataset, o: DicomDeidOptions, identities: Set<string>, top: boolean): void {
   for (const tag of Object.keys(ds)) {
     const el = ds[tag]!;
@@ -113,15 +123,7 @@ function processDataset(ds: DicomDataset, o: DicomDeidOptions, identities: Set<s
     const isDate = el.vr === 'DA' || el.vr === 'DT';
     if (action === undefined) {
       // Not named by the profile: keep, but dates still move with the case and sequences are searched.
-      if (isDate)
-        set(
-          ds,
-          tag,
-          el.vr,
-          textValues(el).map((v) =>
-            el.vr === 'DA' ? shiftDa(v, o.dateShiftDays) : shiftDt(v, o.dateShiftDays),
-          ),
-        );
+      if (isDate) shiftDates(ds, tag, el, o.dateShiftDays);
       else if (el.vr === 'SQ')
         for (const item of (el.Value ?? []) as DicomDataset[]) processDataset(item, o, identities, false);
       continue;
@@ -142,14 +144,7 @@ function processDataset(ds: DicomDataset, o: DicomDeidOptions, identities: Set<s
       continue;
     }
     if (isDate && tag !== '00100030') {
-      set(
-        ds,
-        tag,
-        el.vr,
-        textValues(el).map((v) =>
-          el.vr === 'DA' ? shiftDa(v, o.dateShiftDays) : shiftDt(v, o.dateShiftDays),
-        ),
-      );
+      shiftDates(ds, tag, el, o.dateShiftDays);
       continue;
     }
     if (action.startsWith('X')) {
