@@ -4,12 +4,16 @@
  * 1024-channel 30 kHz recording, on one core, side by side with the spike-band steps in scipy/numpy
  * (bench/peers/bci_peer.py: sosfilt + MAD + threshold crossings) on the same data written to .tmp/ as raw
  * float32. ratio = peer_s / ours_s (target ≥ 1); realtime = recording seconds / ours_s (target ≥ 10).
+ * js_path_s: the same check once with the WebAssembly kernel switched off. `--profile` adds a CPU-profile
+ * breakdown of one check (self time per function, via node:inspector).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Session } from 'node:inspector/promises';
 import { SignalChecker } from '../packages/bci/src/checks/stream.ts';
+import { setSosWasmEnabled, sosWasmAvailable } from '../packages/bci/src/dsp/wasm/sosWasm.ts';
 import { checkRecording } from '../packages/bci/src/pipeline.ts';
 import { simulateSession } from '../packages/bci/src/simulate/amplifier.ts';
 import { median, report } from './results.ts';
@@ -75,6 +79,18 @@ export async function run(args: string[]): Promise<void> {
         ).toString(),
       ) as { seconds: number; crossings: number },
     );
+  // The same check on the plain JavaScript path (no WebAssembly kernel), once, for comparison.
+  setSosWasmEnabled(false);
+  const j0 = performance.now();
+  checkRecording(rec, { filter: 'causal', impedanceTest: s.impedanceTest, thresholdSigma: k, noiseBlockS: blockS }); // prettier-ignore
+  const jsPathS = (performance.now() - j0) / 1000;
+  setSosWasmEnabled(true);
+  const profile = args.includes('--profile')
+    ? await profileBreakdown(() => {
+        checkRecording(rec, { filter: 'causal', impedanceTest: s.impedanceTest, thresholdSigma: k, noiseBlockS: blockS }); // prettier-ignore
+      })
+    : undefined;
+  if (profile) console.error('profile (self time, s):', profile);
   const oursS = median(ours);
   const peerS = median(peerRuns.map((p) => p.seconds));
   const realtime = seconds / oursS;
@@ -92,8 +108,41 @@ export async function run(args: string[]): Promise<void> {
     realtime_target: 10,
     realtime_met: realtime >= 10,
     streamed_10ms_chunks_s: median(streamed),
+    wasm_simd: sosWasmAvailable(),
+    js_path_s: jsPathS,
+    ...(profile ? { profile_self_s: profile } : {}),
     our_crossings: crossings,
     peer_crossings: peerRuns[0]!.crossings,
     note: 'ours = full check (LFP, line, shorts, impedance, verdicts too); peer = spike-band steps only; one core each',
   });
+}
+
+/** Self time per function (s, top 12) of one run of `fn`, from a V8 CPU profile. */
+async function profileBreakdown(fn: () => void): Promise<Record<string, number>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  fn();
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  const self = new Map<string, number>();
+  const dt = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (deltas[i] ?? 0)));
+  for (const n of profile.nodes) {
+    const f = n.callFrame;
+    const name = f.url.startsWith('wasm')
+      ? 'wasm kernel'
+      : `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}`;
+    self.set(name, (self.get(name) ?? 0) + (dt.get(n.id) ?? 0) / 1e6);
+  }
+  return Object.fromEntries(
+    [...self]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([k, v]) => [k, Number(v.toFixed(4))]),
+  );
 }

@@ -10,7 +10,7 @@
  * powers delta…high gamma; mains amplitude by lock-in; spike-band correlations between candidate pairs.
  */
 import { butterSos } from '../dsp/butter.ts';
-import { MAD_TO_SIGMA, medianAbs, medianInPlace } from '../dsp/mad.ts';
+import { MAD_TO_SIGMA, medianInPlace } from '../dsp/mad.ts';
 import { concatSos, iirnotchSos } from '../dsp/notch.ts';
 import { SosBank } from '../dsp/sos.ts';
 import type { RecordingChannel } from '../recording.ts';
@@ -50,6 +50,8 @@ export interface StreamMetrics {
 }
 
 const BANDS = Object.keys(LFP_BANDS) as LfpBand[];
+/** Frames per ingest piece (scratch buffers and the filter kernels' I/O buffers hold this many). */
+const PIECE = 2048;
 
 export class SignalChecker {
   readonly options: CheckOptions;
@@ -76,13 +78,9 @@ export class SignalChecker {
   private readonly maxWidth: number;
   private readonly refractory: number;
   private readonly scratch: Float32Array;
-  private readonly counts = new Int32Array(1024);
-  // Raw metrics.
-  private readonly railed: Float64Array;
   // LFP path.
   private readonly decim: number;
   private readonly lfpRate: number;
-  private readonly boxSum: Float64Array;
   private boxFill = 0;
   private lfpSamples = 0;
   private readonly lfpSettle: number;
@@ -119,15 +117,17 @@ export class SignalChecker {
     this.channelCount = C;
     this.sampleRateHz = fs;
     const hi = Math.min(o.spikeBandHz[1], fs * 0.45);
+    this.blockLen = Math.max(16, Math.round(o.noiseBlockS * fs));
+    // The block lives in the spike bank's kernel memory, so the filter writes straight into it.
     this.spikeBank = new SosBank(
       concatSos(
         iirnotchSos(o.lineFrequencyHz, o.notchQ, fs),
         butterSos(o.spikeFilterOrder, [o.spikeBandHz[0], hi], 'bandpass', fs),
       ),
       C,
+      { blockFloats: C * this.blockLen, maxFrames: PIECE, medianFloats: Math.ceil(this.blockLen / o.noiseSubsample) }, // prettier-ignore
     );
-    this.blockLen = Math.max(16, Math.round(o.noiseBlockS * fs));
-    this.block = new Float32Array(C * this.blockLen);
+    this.block = this.spikeBank.block();
     this.scratch = new Float32Array(this.blockLen);
     this.pending = new Float32Array(C);
     this.inSpike = new Uint8Array(C);
@@ -140,19 +140,18 @@ export class SignalChecker {
     this.spikeAmps = Array.from({ length: C }, () => []);
     this.maxWidth = Math.max(1, Math.round(0.0005 * fs));
     this.refractory = Math.max(1, Math.round(o.refractoryS * fs));
-    this.railed = new Float64Array(C);
     this.decim = Math.max(1, Math.round(fs / 2000));
     this.lfpRate = fs / this.decim;
     this.lfpSettle = Math.round(0.25 * this.lfpRate);
-    this.boxSum = new Float64Array(C);
     const notches = [1, 2, 3]
       .map((h) => h * o.lineFrequencyHz)
       .filter((f) => f < this.lfpRate * 0.45)
       .map((f) => iirnotchSos(f, o.notchQ, this.lfpRate));
-    this.lfpNotch = new SosBank(concatSos(...notches), C);
+    const lfpFrames = Math.ceil(PIECE / this.decim) + 1;
+    this.lfpNotch = new SosBank(concatSos(...notches), C, { maxFrames: lfpFrames });
     this.bandBanks = BANDS.map((b) => {
       const [lo, top] = LFP_BANDS[b];
-      return new SosBank(butterSos(2, [lo, Math.min(top, this.lfpRate * 0.45)], 'bandpass', this.lfpRate), C);
+      return new SosBank(butterSos(2, [lo, Math.min(top, this.lfpRate * 0.45)], 'bandpass', this.lfpRate), C, { maxFrames: lfpFrames }); // prettier-ignore
     });
     this.bandPow = new Float64Array(BANDS.length * C);
     this.lineI = new Float64Array(C);
@@ -216,7 +215,7 @@ export class SignalChecker {
   /** Works through long chunks in pieces of ≤ 2048 frames, so scratch buffers stay small (results are the same). */
   private ingest(raw: Float32Array, frames: number, spikeBand: Float32Array | null): void {
     const C = this.C;
-    const piece = 2048;
+    const piece = PIECE;
     for (let t = 0; t < frames; t += piece) {
       const n = Math.min(piece, frames - t);
       this.ingestPiece(
@@ -284,22 +283,20 @@ export class SignalChecker {
   private rawMetrics(raw: Float32Array, frames: number): void {
     const C = this.C;
     const rail = this.options.railUv * 0.999;
-    const railed = this.railed;
-    const box = this.boxSum;
+    const box = this.spikeBank.box;
     const d = this.decim;
     const inv = 1 / d;
     const maxOut = Math.floor((this.boxFill + frames) / d);
     if (this.lfpBatch.length < maxOut * C) this.lfpBatch = new Float64Array(maxOut * C);
     const out = this.lfpBatch;
     let nOut = 0;
-    for (let t = 0; t < frames; t++) {
-      const base = t * C;
-      for (let c = 0; c < C; c++) {
-        const v = raw[base + c]!;
-        if (v >= rail || v <= -rail) railed[c]!++;
-        box[c] = box[c]! + v;
-      }
-      if (++this.boxFill === d) {
+    // Rails and boxcar sums run in the spike bank (its kernel when available), up to each decimation point.
+    for (let t = 0; t < frames;) {
+      const n = Math.min(frames - t, d - this.boxFill);
+      this.spikeBank.accumulateRaw(raw, t, n, rail);
+      t += n;
+      this.boxFill += n;
+      if (this.boxFill === d) {
         // One decimated LFP sample per channel: the boxcar mean of the last `decim` raw samples.
         this.boxFill = 0;
         const o = nOut * C;
@@ -354,6 +351,7 @@ export class SignalChecker {
     const start = this.samples;
     const maxWidth = this.maxWidth;
     const refractory = this.refractory;
+    const bank = this.spikeBank;
     for (let c = 0; c < C; c++) {
       const row = c * B;
       const sigma = this.blockSigma(row, len);
@@ -366,10 +364,11 @@ export class SignalChecker {
       let dead = this.deadUntil[c]!;
       const times = this.spikeTimes[c]!;
       const amps = this.spikeAmps[c]!;
-      for (let i = 0; i < len; i++) {
-        const y = blk[row + i]!;
-        const idx = start + i;
+      let i = 0;
+      while (i < len) {
         if (inSpike) {
+          const y = blk[row + i]!;
+          const idx = start + i;
           if (y < minVal) {
             minVal = y;
             minIdx = idx;
@@ -380,11 +379,20 @@ export class SignalChecker {
             inSpike = 0;
             dead = minIdx + refractory;
           }
-        } else if (y < thr && idx >= dead) {
+          i++;
+          continue;
+        }
+        // Outside a spike: skip the dead time, then scan for the next sample below threshold (the common case
+        // by far, kept to one compare per sample).
+        if (start + i < dead) i = Math.min(len, dead - start);
+        if (i >= len) break;
+        i += bank.scanBelow(row + i, len - i, thr);
+        if (i < len) {
           inSpike = 1;
-          minVal = y;
-          minIdx = idx;
-          startIdx = idx;
+          minVal = blk[row + i]!;
+          minIdx = start + i;
+          startIdx = minIdx;
+          i++;
         }
       }
       if (commit) {
@@ -400,7 +408,7 @@ export class SignalChecker {
 
   private blockSigma(row: number, len: number): number {
     const step = this.options.noiseSubsample;
-    return medianAbs(this.block, row, Math.ceil(len / step), step, this.scratch, this.counts) * MAD_TO_SIGMA;
+    return this.spikeBank.medianAbsBlock(row, Math.ceil(len / step), step, this.scratch) * MAD_TO_SIGMA;
   }
 
   /** Correlation sums on every stride-th absolute sample. */
@@ -423,12 +431,44 @@ export class SignalChecker {
       cs[2 * c] = cs[2 * c]! + sx;
       cs[2 * c + 1] = cs[2 * c + 1]! + sxx;
     }
-    for (let p = 0; p < this.pairA.length; p++) {
-      const ra = this.pairA[p]! * B;
-      const rb = this.pairB[p]! * B;
-      let sxy = 0;
-      for (let i = first; i < len; i += stride) sxy += blk[ra + i]! * blk[rb + i]!;
-      this.pairSums[p] = this.pairSums[p]! + sxy;
+    // Pairs sharing their first channel (consecutive in the list) go four at a time: four independent
+    // accumulation chains instead of one, each still summed in sample order (same results as one by one).
+    const pa = this.pairA;
+    const pb = this.pairB;
+    const ps = this.pairSums;
+    const P = pa.length;
+    let p = 0;
+    while (p < P) {
+      const a = pa[p]!;
+      const ra = a * B;
+      if (p + 3 < P && pa[p + 3] === a) {
+        const r1 = pb[p]! * B;
+        const r2 = pb[p + 1]! * B;
+        const r3 = pb[p + 2]! * B;
+        const r4 = pb[p + 3]! * B;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let s4 = 0;
+        for (let i = first; i < len; i += stride) {
+          const v = blk[ra + i]!;
+          s1 += v * blk[r1 + i]!;
+          s2 += v * blk[r2 + i]!;
+          s3 += v * blk[r3 + i]!;
+          s4 += v * blk[r4 + i]!;
+        }
+        ps[p] = ps[p]! + s1;
+        ps[p + 1] = ps[p + 1]! + s2;
+        ps[p + 2] = ps[p + 2]! + s3;
+        ps[p + 3] = ps[p + 3]! + s4;
+        p += 4;
+      } else {
+        const rb = pb[p]! * B;
+        let sxy = 0;
+        for (let i = first; i < len; i += stride) sxy += blk[ra + i]! * blk[rb + i]!;
+        ps[p] = ps[p]! + sxy;
+        p++;
+      }
     }
     this.corrCount += first < len ? Math.floor((len - 1 - first) / stride) + 1 : 0;
   }
@@ -491,7 +531,7 @@ export class SignalChecker {
         spikeCount: times.length,
         spikeRateHz: durationS > 0 ? times.length / durationS : 0,
         unitSnr: amps.length ? medianOf(amps) : null,
-        railedFraction: total ? this.railed[c]! / total : 0,
+        railedFraction: total ? this.spikeBank.railed[c]! / total : 0,
         lineNoiseUv,
         lfpBandPowerUv2: pow,
         lfpUv: Math.sqrt(pow.beta + pow.gamma),

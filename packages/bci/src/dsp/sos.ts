@@ -5,6 +5,11 @@
  * state kept in Float64 between chunks, so feeding a signal in chunks of any size gives bit-identical output.
  */
 import type { Sos } from './butter.ts';
+import { medianAbs } from './mad.ts';
+import { WasmSos, sosWasmAvailable } from './wasm/sosWasm.ts';
+
+/** Histogram bins of the noise median (`medianAbs`). */
+const MEDIAN_BINS = 1024;
 
 export const sectionCount = (sos: Sos): number => {
   if (sos.length === 0 || sos.length % 6 !== 0)
@@ -93,27 +98,107 @@ export function sosfiltfilt(sos: Sos, x: ArrayLike<number>, padlen = sosfiltfilt
   return bwd.slice(padlen, padlen + len);
 }
 
+export interface SosBankOptions {
+  /** Use the WebAssembly SIMD kernel when available (default true; same results either way). */
+  wasm?: boolean;
+  /** Size, in floats, of the channel-major block `block()` returns (kept in the kernel's memory: no copy). */
+  blockFloats?: number;
+  /** Frames per kernel call (the kernel's I/O buffers hold this many frames). */
+  maxFrames?: number;
+  /** Most samples `medianAbsBlock` takes at once (room reserved in the kernel's memory). */
+  medianFloats?: number;
+}
+
 /**
  * One SOS cascade per channel over time-major (interleaved) chunks. The per-sample arithmetic is the same as
- * `sosfilt`'s, in the same order, so results do not depend on how the stream is cut into chunks.
+ * `sosfilt`'s, in the same order, so results do not depend on how the stream is cut into chunks. Runs on the
+ * WebAssembly SIMD kernel (dsp/wasm) where available, bit-identical to the JavaScript loops below.
  */
 export class SosBank {
   readonly sections: number;
   /** State: for section s, z0 of channel c at [s][0][c] and z1 at [s][1][c] (contiguous per channel run). */
   private readonly z: Float64Array;
+  private readonly wasm: WasmSos | null;
+  private readonly blockBuf: Float32Array;
+  private readonly medianGather: Float32Array | null;
+  /** `accumulateRaw`'s sums per channel (views of the kernel's memory when it runs; ≥ channelCount long). */
+  readonly box: Float64Array;
+  readonly railed: Float64Array;
+  private readonly counts = new Int32Array(MEDIAN_BINS);
 
   constructor(
     readonly sos: Sos,
     readonly channelCount: number,
+    options: SosBankOptions = {},
   ) {
     this.sections = sectionCount(sos);
-    this.z = new Float64Array(this.sections * 2 * channelCount);
+    const blockFloats = options.blockFloats ?? 0;
+    const useWasm = (options.wasm ?? true) && sosWasmAvailable();
+    const maxFrames = options.maxFrames ?? Math.max(16, Math.min(2048, Math.floor(2 ** 21 / channelCount)));
+    this.wasm = useWasm
+      ? new WasmSos(sos, channelCount, maxFrames, blockFloats, options.medianFloats ?? 0, MEDIAN_BINS)
+      : null;
+    this.medianGather = this.wasm ? null : new Float32Array(options.medianFloats ?? 0);
+    this.box = this.wasm ? this.wasm.box : new Float64Array(channelCount);
+    this.railed = this.wasm ? this.wasm.railed : new Float64Array(channelCount);
+    this.z = new Float64Array(this.wasm ? 0 : this.sections * 2 * channelCount);
+    this.blockBuf = this.wasm ? this.wasm.block : new Float32Array(blockFloats);
+  }
+
+  /** Whether this bank runs on the WebAssembly kernel. */
+  get usesWasm(): boolean {
+    return this.wasm !== null;
+  }
+
+  /**
+   * Raw-side sums kept next to the filter (the spike bank of a checker): `box[c] += x` and `railed[c] += 1`
+   * where |x| ≥ rail, over frames [from, from + frames) of interleaved `raw`, in time order.
+   */
+  accumulateRaw(raw: Float32Array, from: number, frames: number, rail: number): void {
+    if (this.wasm) return this.wasm.accumulateRaw(raw, from, frames, rail);
+    const C = this.channelCount;
+    const box = this.box;
+    const railed = this.railed;
+    for (let t = from; t < from + frames; t++) {
+      const base = t * C;
+      for (let c = 0; c < C; c++) {
+        const v = raw[base + c]!;
+        if (v >= rail || v <= -rail) railed[c]!++;
+        box[c] = box[c]! + v;
+      }
+    }
+  }
+
+  /** First i < n with block()[at + i] < thr (compared in double), or n: the detector's scan outside spikes. */
+  scanBelow(at: number, n: number, thr: number): number {
+    if (this.wasm) return this.wasm.scanBelow(at, n, thr);
+    const b = this.blockBuf;
+    let i = 0;
+    while (i < n && !(b[at + i]! < thr)) i++;
+    return i;
+  }
+
+  /** `medianAbs(block(), at, n, stride, …)`: median |x| of every stride-th block sample (n ≤ medianFloats). */
+  medianAbsBlock(at: number, n: number, stride: number, scratch: Float32Array): number {
+    if (this.wasm) return this.wasm.medianAbsBlock(at, n, stride, scratch);
+    return medianAbs(this.blockBuf, at, n, stride, scratch, this.counts, this.medianGather!);
+  }
+
+  /** The `blockFloats`-long block; `processToBlock` into it writes straight from the kernel. */
+  block(): Float32Array {
+    return this.blockBuf;
   }
 
   /** Sets every channel's state to `sosfilt_zi · x0[c]` (steady state for a constant input x0[c]). */
   primeSteadyState(x0: ArrayLike<number>): void {
     const zi = sosfiltZi(this.sos);
     const C = this.channelCount;
+    const w = this.wasm;
+    if (w) {
+      for (let s = 0; s < this.sections; s++)
+        for (let c = 0; c < C; c++) w.setState(s, c, zi[2 * s]! * x0[c]!, zi[2 * s + 1]! * x0[c]!);
+      return;
+    }
     for (let s = 0; s < this.sections; s++)
       for (let c = 0; c < C; c++) {
         this.z[2 * s * C + c] = zi[2 * s]! * x0[c]!;
@@ -126,6 +211,7 @@ export class SosBank {
    * Input and output may be the same array.
    */
   process(input: ArrayLike<number>, output: Float32Array | Float64Array, frames: number): void {
+    if (this.wasm) return this.wasm.process(input, output, frames);
     const C = this.channelCount;
     const n = this.sections;
     const z = this.z;
@@ -162,12 +248,13 @@ export class SosBank {
    * `block[c * blockLen + fill + t]` (the noise/detection block), which saves a transpose pass.
    */
   processToBlock(
-    input: ArrayLike<number>,
+    input: Float32Array,
     frames: number,
     block: Float32Array,
     blockLen: number,
     fill: number,
   ): void {
+    if (this.wasm) return this.wasm.processToBlock(input, frames, block, blockLen, fill);
     const C = this.channelCount;
     const n = this.sections;
     if (n > 1) {
@@ -250,9 +337,10 @@ export class SosBank {
 
   /** A copy of the state, to restore with `restoreState` (used for non-destructive partial reports). */
   saveState(): Float64Array {
-    return this.z.slice();
+    return this.wasm ? this.wasm.saveState() : this.z.slice();
   }
   restoreState(saved: Float64Array): void {
-    this.z.set(saved);
+    if (this.wasm) this.wasm.restoreState(saved);
+    else this.z.set(saved);
   }
 }
