@@ -30,6 +30,7 @@ export {
   headAngles,
 } from './scene/entryRegion.ts';
 export { headFrameFromMoments } from './scene/headFrame.ts';
+export { signedWallDistance } from './scene/distanceChannels.ts';
 export {
   outerSkullSurface,
   type SkullSurfaceOptions,

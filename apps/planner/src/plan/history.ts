@@ -1,6 +1,8 @@
 /**
  * Undo/redo over immutable snapshots: every plan change pushes the state it replaces; undo and redo swap
- * whole snapshots, so what comes back is exactly what was there (ids, points, the approval).
+ * whole snapshots, so what comes back is exactly what was there (ids, points, the approval). Steps that
+ * are not snapshots (a brush stroke's compact diff) go through `undoWith`/`redoWith`: the caller applies
+ * the step and says which step takes it back.
  */
 export class UndoHistory<T> {
   private past: T[] = [];
@@ -29,6 +31,22 @@ export class UndoHistory<T> {
     return next;
   }
 
+  /** Takes back the last step with `revert`, which applies it and returns the step that redoes it. */
+  undoWith(revert: (step: T) => T): boolean {
+    const step = this.past.pop();
+    if (step === undefined) return false;
+    this.future.push(revert(step));
+    return true;
+  }
+
+  /** Redoes the last undone step with `reapply`, which returns the step that undoes it again. */
+  redoWith(reapply: (step: T) => T): boolean {
+    const step = this.future.pop();
+    if (step === undefined) return false;
+    this.past.push(reapply(step));
+    return true;
+  }
+
   clear(): void {
     this.past = [];
     this.future = [];
@@ -42,3 +60,6 @@ export class UndoHistory<T> {
     return this.future.length > 0;
   }
 }
+
+/** A step of the planner's history: a plan snapshot (the state a change replaced) or a brush stroke. */
+export type PlannerStep<Snapshot, Edit> = { kind: 'plan'; snapshot: Snapshot } | { kind: 'mask'; edit: Edit };

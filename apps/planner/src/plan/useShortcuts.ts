@@ -1,13 +1,14 @@
 /**
  * Keyboard shortcuts of the planner (listed in PlanPanel's help): Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y
  * redo, Delete removes the selected trajectory, T picks a target, E an entry, Escape cancels picking,
- * A auto-plans for the cursor point. Keys typed into a field are left to the field.
+ * A auto-plans for the cursor point. Keys typed into a field are left to the field. Releasing the pointer
+ * ends a vessel-mask brush stroke (one undo step, then the vessel channel is re-measured).
  */
 import { useEffect } from 'react';
 import { useStore } from '../store/index.ts';
 
 export const SHORTCUTS: readonly { keys: string; action: string }[] = [
-  { keys: 'Ctrl+Z', action: 'undo' },
+  { keys: 'Ctrl+Z', action: 'undo (plan edits and vessel brush strokes)' },
   { keys: 'Ctrl+Shift+Z or Ctrl+Y', action: 'redo' },
   { keys: 'Delete', action: 'remove the selected trajectory' },
   { keys: 'T', action: 'pick a target (moves the selected trajectory’s target)' },
@@ -65,7 +66,15 @@ export function useShortcuts(): void {
     const onKey = (e: KeyboardEvent): void => {
       if (handleShortcut(e)) e.preventDefault();
     };
+    // The 2D views capture the pointer while brushing, so its release bubbles up here.
+    const onRelease = (): void => useStore.getState().commitVesselStroke();
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    window.addEventListener('pointerup', onRelease);
+    window.addEventListener('pointercancel', onRelease);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('pointerup', onRelease);
+      window.removeEventListener('pointercancel', onRelease);
+    };
   }, []);
 }

@@ -15,8 +15,8 @@ import {
   type Trajectory,
   type Vec3,
 } from '@neuroplan/planning';
-import type { AppState, PlanSlice } from './types.ts';
-import { UndoHistory } from '../plan/history.ts';
+import type { AppState, MaskEdit, PlanSlice } from './types.ts';
+import { UndoHistory, type PlannerStep } from '../plan/history.ts';
 import {
   approvalStateOf,
   assessAll,
@@ -52,7 +52,8 @@ function mergeConstraints(c: PlanningConstraints, p: DeepPartial<PlanningConstra
 
 export const createPlanSlice: StateCreator<AppState, [], [], PlanSlice> = (set, get, api) => {
   const catalog = new ElectrodeCatalog();
-  const history = new UndoHistory<PlanSnapshot>();
+  /** Plan changes and vessel-mask strokes, in one history (Ctrl+Z takes back whichever came last). */
+  const history = new UndoHistory<PlannerStep<PlanSnapshot, MaskEdit>>();
   /** The plan's fingerprint when each approval was given (approvals are immutable, restored by identity). */
   const approvedFingerprints = new WeakMap<PlanApproval, string>();
   const fingerprintOf = (s: AppState): string | null => {
@@ -105,8 +106,31 @@ export const createPlanSlice: StateCreator<AppState, [], [], PlanSlice> = (set, 
   /** A plan change: recorded for undo, then applied. */
   const change = (next: Partial<PlanSnapshot>, extra: Partial<AppState> = {}): void => {
     const before = snapshot();
-    history.record(before);
+    history.record({ kind: 'plan', snapshot: before });
     apply({ ...before, ...next }, extra);
+  };
+
+  /**
+   * Moves one step back or forward in the history, then applies it (once the history has moved, so the
+   * undo/redo flags are right): a plan snapshot is swapped with the current plan; a stroke's diff
+   * serves both ways and is applied to the vessel mask (which re-measures the vessel channel).
+   */
+  const travel = (direction: 'undo' | 'redo'): void => {
+    get().commitVesselStroke(); // a stroke still open is the last step
+    let effect = (): void => {};
+    const swap = (step: PlannerStep<PlanSnapshot, MaskEdit>): PlannerStep<PlanSnapshot, MaskEdit> => {
+      if (step.kind === 'mask') {
+        effect = () => {
+          get().applyMaskEdit(step.edit, direction);
+          set({ canUndo: history.canUndo, canRedo: history.canRedo });
+        };
+        return step;
+      }
+      effect = () => apply(step.snapshot);
+      return { kind: 'plan', snapshot: snapshot() };
+    };
+    const moved = direction === 'undo' ? history.undoWith(swap) : history.redoWith(swap);
+    if (moved) effect();
   };
 
   const refuse = (message: string): void => set({ planError: message });
@@ -344,14 +368,13 @@ export const createPlanSlice: StateCreator<AppState, [], [], PlanSlice> = (set, 
       );
     },
 
-    undo: () => {
-      const previous = history.undo(snapshot());
-      if (previous) apply(previous);
-    },
+    undo: () => travel('undo'),
 
-    redo: () => {
-      const next = history.redo(snapshot());
-      if (next) apply(next);
+    redo: () => travel('redo'),
+
+    recordMaskEdit: (edit) => {
+      history.record({ kind: 'mask', edit });
+      set({ canUndo: history.canUndo, canRedo: history.canRedo });
     },
   };
 };

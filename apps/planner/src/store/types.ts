@@ -64,6 +64,18 @@ export interface SceneSlice {
   /** Surfaces for the 3D view, CT LPS mm. */
   surfaces: Partial<Record<SurfaceName, SurfaceMesh>>;
   buildScene(): Promise<void>;
+  /** Re-measuring the vessel channel from the edited vessel mask (planning worker), added by issue 5. */
+  vesselEditStatus: Status;
+  vesselEditProgress: Progress | null;
+  vesselEditError: string | null;
+  /** Mask voxels that differ from the scene as built (0: the scene in use is the one built). */
+  vesselEditedVoxels: number;
+  /** Ends the brush stroke under way: records it for undo and re-measures the vessel channel. */
+  commitVesselStroke(): void;
+  /** Applies a recorded mask edit backwards ('undo') or forwards ('redo') and re-measures. */
+  applyMaskEdit(edit: MaskEdit, direction: 'undo' | 'redo'): void;
+  /** Sends the vessel mask to the planning worker and puts the re-measured scene in use. */
+  updateVesselChannel(): Promise<void>;
 }
 
 export type WindowPreset = 'brain' | 'bone' | 'vessels';
@@ -130,6 +142,8 @@ export interface PlanSlice {
   cancelAutoPlan(): void;
   undo(): void;
   redo(): void;
+  /** Records a vessel-mask brush stroke in the plan's undo history (added by issue 5). */
+  recordMaskEdit(edit: MaskEdit): void;
 }
 
 /**
@@ -148,6 +162,12 @@ export interface EditableMask {
   edited: boolean;
   /** The scene it was derived from (a new scene starts a new mask). */
   scene: PlanningScene;
+}
+
+/** One brush stroke on an EditableMask, compactly: the voxels it changed and their values before it. */
+export interface MaskEdit {
+  indices: Uint32Array;
+  before: Uint8Array;
 }
 
 /** Segmentation edits (optional: written by the 2D views with useStore.setState). */

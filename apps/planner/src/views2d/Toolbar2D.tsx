@@ -62,6 +62,10 @@ function SharedControls() {
   const radius = useViews2d((s) => s.brushRadiusMm);
   const setRadius = useViews2d((s) => s.setBrushRadiusMm);
   const hasMask = useStore((s) => Boolean(s.vesselMask));
+  const editStatus = useStore((s) => s.vesselEditStatus);
+  const editProgress = useStore((s) => s.vesselEditProgress);
+  const editError = useStore((s) => s.vesselEditError);
+  const edited = useStore((s) => s.vesselEditedVoxels);
   return (
     <>
       <span className="vp2d-group" title="Window presets (right-drag in a view adjusts the window)">
@@ -143,6 +147,34 @@ function SharedControls() {
           onChange={(e) => setRadius(Number(e.target.value))}
         />
         <span className="vp2d-value">mm</span>
+        {/* A fixed width, so that the status coming and going never reflows the toolbar (and the view). */}
+        <span
+          className="vp2d-value"
+          data-testid="vessel-edit-status"
+          data-status={editStatus}
+          role="status"
+          style={{
+            display: 'inline-block',
+            width: '10em',
+            overflow: 'hidden',
+            whiteSpace: 'nowrap',
+            textOverflow: 'ellipsis',
+            verticalAlign: 'middle',
+          }}
+          title={
+            editStatus === 'failed'
+              ? `The vessel distances were not updated: ${editError ?? 'unknown error'}`
+              : 'Brush strokes re-measure the vessel distances used for risk and auto-planning (Ctrl+Z undoes a stroke)'
+          }
+        >
+          {editStatus === 'working'
+            ? `re-measuring ${Math.round((editProgress?.fraction ?? 0) * 100)} %`
+            : editStatus === 'failed'
+              ? 'update failed'
+              : edited > 0
+                ? `${edited} vox edited`
+                : ''}
+        </span>
       </span>
     </>
   );

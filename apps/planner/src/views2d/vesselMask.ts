@@ -5,7 +5,7 @@
  */
 import type { Vec3 } from '@neuroplan/imaging';
 import { MAP_CHANNEL_COUNT, channelIndex, type PlanningScene } from '@neuroplan/planning';
-import type { EditableMask } from '../store/types.ts';
+import type { EditableMask, MaskEdit } from '../store/types.ts';
 
 /** The mask of voxels whose vessel channel is ≤ 0 mm. */
 export function maskFromScene(scene: PlanningScene): EditableMask {
@@ -49,6 +49,7 @@ export function paintSphere(mask: EditableMask, centerLps: Vec3, radiusMm: numbe
         if (dx * dx + dy * dy + dz * dz > r2) continue;
         const idx = i + ni * (j + nj * k);
         if (mask.values[idx] !== value) {
+          recordChange(mask.values, idx, mask.values[idx]!);
           mask.values[idx] = value;
           changed++;
         }
@@ -56,6 +57,45 @@ export function paintSphere(mask: EditableMask, centerLps: Vec3, radiusMm: numbe
     }
   }
   return changed;
+}
+
+/** The stroke under way: each voxel it changed with its value before the stroke (first change kept). */
+let stroke: { values: Uint8Array; before: Map<number, number> } | null = null;
+
+function recordChange(values: Uint8Array, index: number, before: number): void {
+  if (stroke?.values !== values) stroke = { values, before: new Map() };
+  if (!stroke.before.has(index)) stroke.before.set(index, before);
+}
+
+/**
+ * Ends the stroke under way on `values` (the mask's voxels): its net change as a compact diff (indices
+ * ascending, with the values before), or null when it changed nothing. A stroke on another mask is dropped.
+ */
+export function takeStroke(values: Uint8Array): MaskEdit | null {
+  const open = stroke;
+  stroke = null;
+  if (open?.values !== values) return null;
+  const changed = [...open.before].filter(([i, b]) => values[i] !== b).sort((a, b) => a[0] - b[0]);
+  if (changed.length === 0) return null;
+  return {
+    indices: Uint32Array.from(changed, ([i]) => i),
+    before: Uint8Array.from(changed, ([, b]) => b),
+  };
+}
+
+/**
+ * Applies an edit to a mask's voxels in place: 'undo' restores the values before it, 'redo' the values
+ * after it (a binary mask: each changed voxel flipped). Returns false, changing nothing, when the edit
+ * does not fit the mask (another grid).
+ */
+export function applyEdit(values: Uint8Array, edit: MaskEdit, direction: 'undo' | 'redo'): boolean {
+  const n = edit.indices.length;
+  if (n > 0 && edit.indices[n - 1]! >= values.length) return false;
+  for (let e = 0; e < n; e++) {
+    const b = edit.before[e]!;
+    values[edit.indices[e]!] = direction === 'undo' ? b : b ? 0 : 1;
+  }
+  return true;
 }
 
 /**

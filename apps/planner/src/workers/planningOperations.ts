@@ -23,6 +23,7 @@ import {
 } from '@neuroplan/planning';
 import { autoPlan } from './autoPlanOperation.ts';
 import { planFiles } from './planFilesOperation.ts';
+import { vesselChannel } from './vesselChannelOperation.ts';
 
 /**
  * What operations may keep between calls (the worker lives as long as the page). A result's buffers are
@@ -120,6 +121,7 @@ export const planningOperations = {
   buildScene,
   autoPlan,
   planFiles,
+  vesselChannel,
 };
 
 export type PlanningOperations = typeof planningOperations;
