@@ -62,7 +62,8 @@ export interface CaseRecorderOptions {
 }
 
 export const defaultClockNs = (): bigint =>
-  BigInt(Math.round(performance.timeOrigin * 1e3)) * 1_000_000n + BigInt(Math.round(performance.now() * 1e6));
+  // timeOrigin is in ms: rounded to µs, times 1000 to ns (times 10^6 gave ms·10^9, past uint64: MCAP wrapped it).
+  BigInt(Math.round(performance.timeOrigin * 1e3)) * 1_000n + BigInt(Math.round(performance.now() * 1e6));
 
 interface ChannelSlot {
   id: number;

@@ -306,6 +306,12 @@ export async function attachSimRecording(
   graph.callService = callService;
   graph.sendActionGoal = sendActionGoal;
 
+  // The topics first: the graph calls subscribers in the order they subscribed, so each /robot/safety_state
+  // message is logged before the safety event derived from it below, and a replay that seeks to the event's
+  // time shows the state that caused it (the other order logged the e-stop event a few µs before the
+  // latched state, and seeking to it showed the e-stop still clear).
+  recorder.recordTopics(graph, options.topics ?? CASE_TOPICS);
+
   // Safety events from the latched safety state's transitions.
   let last: SafetySnapshot | undefined;
   const safetySub = graph.subscribe('/robot/safety_state', 'neuroplan_interfaces/msg/SafetyState', (msg) =>
@@ -352,8 +358,6 @@ export async function attachSimRecording(
         });
     }),
   );
-
-  recorder.recordTopics(graph, options.topics ?? CASE_TOPICS);
 
   return {
     file,

@@ -197,6 +197,9 @@ export class BciNode {
   /** Real-time mode: a timer advances simulated time with the wall clock (a stall over 0.25 s is not replayed). */
   startRealTime(intervalMs = 20): void {
     if (this.timer) return;
+    // As the robot node does: wire time starts at the wall clock, not behind it by the setup time.
+    const lagS = Date.now() / 1000 - (this.epochS + this.elapsed);
+    if (lagS > 0) this.epochS += lagS;
     this.lastWallMs = performance.now();
     this.timer = setInterval(() => {
       const now = performance.now();
