@@ -3,7 +3,7 @@
  * (wall-clock timers) into argv[2] until it is killed. Each insertion status carries its publication time in
  * header.stamp and a running counter in depth_mm, so the parent can check what survived a SIGKILL.
  */
-import { RosGraph } from '../../../ros/sim/src/graph.ts';
+import { RosGraph } from '@neuroplan/ros-sim';
 import { rosMessagesCodec } from '../src/codecRos.ts';
 import { startFileRecorder } from '../src/node/files.ts';
 

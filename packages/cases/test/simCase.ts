@@ -4,7 +4,8 @@
  * actions, safety events, the plan and the registration. Everything published is kept (`published`) with the
  * simulated log time, so tests compare the replay against it and compute expected report numbers on their own.
  */
-import { RosGraph } from '../../../ros/sim/src/graph.ts';
+import { mulberry32 } from '@neuroplan/imaging';
+import { RosGraph } from '@neuroplan/ros-sim';
 import type { CaseRecorder } from '../src/recorder.ts';
 
 export const T0_NS = 1_764_000_000_000_000_000n; // 2025-11-24T16:00:00Z
@@ -55,17 +56,8 @@ export const TRAJECTORIES: SimTrajectory[] = [
 export const OPERATOR = { operator: 'Dr Jane Roe', role: 'surgeon' };
 export const ENGINEER = { operator: 'Sam Poe', role: 'engineer' };
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (imaging's mulberry32). */
+export const rng = mulberry32;
 
 const stamp = (ns: bigint) => ({ sec: Number(ns / 1_000_000_000n), nanosec: Number(ns % 1_000_000_000n) });
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RosGraph, GoalStatus, type GraphPeer } from '../../../ros/sim/src/graph.ts';
+import { RosGraph, GoalStatus, type GraphPeer } from '@neuroplan/ros-sim';
 import { canonicalSha256 } from '@neuroplan/planning';
 import { attachSimRecording, transformToMatrixMm } from '../src/node/simRecording.ts';
 import { openRecordingFile } from '../src/node/fileIo.ts';

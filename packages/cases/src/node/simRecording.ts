@@ -16,7 +16,7 @@ import type {
   GraphPeer,
   RosGraph,
   TerminalGoalStatus,
-} from '../../../../ros/sim/src/graph.ts';
+} from '@neuroplan/ros-sim';
 import { CASE_TOPICS, type RecordedTopic } from '../channels.ts';
 import { rosMessagesCodec } from '../codecRos.ts';
 import type { CaseRecorder } from '../recorder.ts';
