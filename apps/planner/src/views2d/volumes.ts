@@ -9,6 +9,7 @@ import { useEffect, useState } from 'react';
 import {
   cache,
   getRenderingCapabilities,
+  getRenderingEngines,
   ImageVolume,
   imageLoader,
   utilities,
@@ -153,14 +154,34 @@ const owners = new Map<string, { shown: Volume; owner: Volume }>();
  */
 function purgeUnloaded(): void {
   const live = new Set(useStore.getState().series.map((s) => s.volume));
+  let stillShown = false;
   for (const [volumeId, { shown, owner }] of owners) {
     if (live.has(owner)) continue;
+    // A view that has not switched yet (new volumes are created a few slices per task and the views
+    // render in turn) still draws this one: freeing it now would delete the image data under its actor.
+    if (isDisplayed(volumeId)) {
+      stillShown = true;
+      continue;
+    }
     const volume = cache.getVolume(volumeId);
     cache.removeVolumeLoadObject(volumeId);
     for (const imageId of volume?.imageIds ?? []) cache.removeImageLoadObject(imageId, { force: true });
     created.delete(shown);
     owners.delete(volumeId);
   }
+  if (stillShown) setTimeout(purgeUnloaded, 1000);
+}
+
+function isDisplayed(volumeId: string): boolean {
+  for (const engine of getRenderingEngines() ?? [])
+    for (const viewport of engine.getViewports())
+      if (
+        'hasVolumeId' in viewport &&
+        typeof viewport.hasVolumeId === 'function' &&
+        viewport.hasVolumeId(volumeId)
+      )
+        return true;
+  return false;
 }
 useStore.subscribe((s, prev) => {
   if (s.series !== prev.series) setTimeout(purgeUnloaded, 2000);
