@@ -19,13 +19,17 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPhantomModel, phantomGroundTruth } from '@neuroplan/imaging';
-import type { Vec3 } from '@neuroplan/planning';
 import { rosMessagesCodec } from '@neuroplan/cases';
 import { attachSimRecording, openRecordingFile, type SimRecording } from '@neuroplan/cases/node';
-import { recordingsHttpHandler, startSimulatedRobot, type SimulatedRobotHandle } from '@neuroplan/ros-sim';
-import { credentialsFromHashes } from '../ros/sim/src/robot/credentials.ts';
+import {
+  credentialsFromHashes,
+  recordingsHttpHandler,
+  startSimulatedRobot,
+  type SimulatedRobotHandle,
+} from '@neuroplan/ros-sim';
+
 import { skipWithoutChromium } from './browser/harness.ts';
+import { demoTarget, robotState, waitRobot } from './planner/operate.ts';
 import {
   readState,
   saveScreenshot,
@@ -39,47 +43,6 @@ const skip = skipWithoutChromium('planner-loop.test.ts');
 const OPERATOR = 'Dr Loop Test';
 const PASSWORD = `test-${Math.random().toString(36).slice(2)}`;
 const CASE_ID = 'sim'; // what `npm start` passes to `neuroplan sim --record .tmp/cases`
-
-/** A deep target in the demo phantom (the one planner-plan.test.ts and planner-operate.test.ts plan). */
-function demoTarget(): Vec3 {
-  const truth = phantomGroundTruth(buildPhantomModel({ size: 160, seed: 1 }));
-  const r = truth.anatomy.shells.brainOuter!.axesLps;
-  const axis = (k: number): Vec3 => [r[k]!, r[3 + k]!, r[6 + k]!];
-  const offsets = [-35, 0, -10];
-  return truth.brainCenterLps.map((c, i) => c + offsets.reduce((s, o, k) => s + o * axis(k)[i]!, 0)) as Vec3;
-}
-
-/** The operator screen's store, evaluated in the page. */
-const robotState = <R>(page: Page, fn: (s: PageState) => R): Promise<R> =>
-  page.evaluate((src) => {
-    const store = (globalThis as { __neuroplanRobot?: { getState(): unknown } }).__neuroplanRobot;
-    if (!store) return null as R;
-    return (new Function('s', `return (${src})(s);`) as (s: unknown) => R)(store.getState());
-  }, fn.toString()) as Promise<R>;
-
-async function waitRobot<R>(
-  page: Page,
-  what: string,
-  fn: (s: PageState) => R,
-  timeoutMs = 30_000,
-): Promise<R> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await robotState(page, fn);
-    if (v) return v;
-    if (Date.now() > end) {
-      const seen = await robotState(page, (s: PageState) => ({
-        log: s.log.map((l: { text: string }) => l.text),
-        blocking: s.safety?.blocking_reasons ?? null,
-        lastGoal: s.lastGoal,
-      }));
-      throw new Error(
-        `waited ${timeoutMs} ms for ${what}; operator screen: ${JSON.stringify(seen, null, 1)}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The simulator as `neuroplan sim --record DIR` starts it (apps/cli/src/commands/sim.ts), in process. */
 async function startRecordingSim(
