@@ -325,9 +325,9 @@ export class BciNode {
     this.updateDepths();
     const a = this.amp;
     const C = a.C;
-    let todo = Math.round(t * this.sampleRateHz) - this.frames;
-    while (todo > 0) {
-      const n = Math.min(todo, this.windowN - this.checkerFrames);
+    let framesDue = Math.round(t * this.sampleRateHz) - this.frames;
+    while (framesDue > 0) {
+      const n = Math.min(framesDue, this.windowN - this.checkerFrames);
       if (this.chunk.length < n * C) this.chunk = new Float32Array(n * C);
       const out = this.chunk.subarray(0, n * C);
       for (let k = 0; k < n; k++) {
@@ -343,7 +343,7 @@ export class BciNode {
       this.checker.push(out);
       this.frames += n;
       this.checkerFrames += n;
-      todo -= n;
+      framesDue -= n;
       if (this.checkerFrames >= this.windowN) {
         this.lastComplete = this.report();
         this.startWindow();
