@@ -30,6 +30,7 @@ import {
 
 import { skipWithoutChromium } from './browser/harness.ts';
 import { demoTarget, robotState, waitRobot } from './planner/operate.ts';
+import { scrubTo } from './planner/replayPage.ts';
 import {
   readState,
   saveScreenshot,
@@ -88,21 +89,6 @@ async function openFromServer(page: Page, base: string, name: string): Promise<v
   await page.getByTestId('replay-server').fill(base);
   await page.getByTestId('replay-list').click();
   await page.getByTestId('replay-server-list').getByRole('button', { name }).click();
-}
-
-/** Sets the range input as a user drag does (React listens to `input`). */
-async function scrubTo(page: Page, ms: number): Promise<void> {
-  await page.getByTestId('replay-scrubber').evaluate((el, v) => {
-    // Page-side code; the test's tsconfig has no DOM types.
-    const g = globalThis as unknown as {
-      HTMLInputElement: { prototype: object };
-      Event: new (type: string, init: object) => unknown;
-    };
-    Object.getOwnPropertyDescriptor(g.HTMLInputElement.prototype, 'value')!.set!.call(el, String(v));
-    (el as unknown as { dispatchEvent(e: unknown): boolean }).dispatchEvent(
-      new g.Event('input', { bubbles: true }),
-    );
-  }, ms);
 }
 
 /** The replay panels once they show the state at the current time. */

@@ -16,14 +16,18 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RosGraph } from '../ros/sim/src/graph.ts';
-import { startRosbridgeServer, type RosbridgeServer } from '../ros/sim/src/bridge/index.ts';
-import { recordingsHttpHandler } from '../ros/sim/src/bridge/http.ts';
-import { attachSimRecording } from '../packages/cases/src/node/simRecording.ts';
+import {
+  RosGraph,
+  recordingsHttpHandler,
+  startRosbridgeServer,
+  type RosbridgeServer,
+} from '@neuroplan/ros-sim';
+import { attachSimRecording } from '@neuroplan/cases/node';
 import { runSimCase, T0_NS, type Published, type SimResult } from '../packages/cases/test/simCase.ts';
 import { ReplayRecording, blobReadable } from '../apps/planner/src/replay/recording.ts';
 import { skipWithoutChromium } from './browser/harness.ts';
 import { saveScreenshot, startPlanner, type Planner } from './planner/harness.ts';
+import { scrubTo } from './planner/replayPage.ts';
 
 const skip = skipWithoutChromium('planner-replay.test.ts');
 
@@ -46,21 +50,6 @@ function expectedAt(tNs: bigint): Published & { msg: Ins } {
   for (const p of sim.published) if (p.topic === '/robot/insertion_status' && p.logTimeNs <= tNs) found = p;
   if (!found) throw new Error(`no insertion status at or before ${tNs}`);
   return found as Published & { msg: Ins };
-}
-
-/** Sets the range input as a user drag does (React listens to `input`). */
-async function scrubTo(page: Page, ms: number): Promise<void> {
-  await page.getByTestId('replay-scrubber').evaluate((el, v) => {
-    // Page-side code; the test's tsconfig has no DOM types.
-    const g = globalThis as unknown as {
-      HTMLInputElement: { prototype: object };
-      Event: new (type: string, init: object) => unknown;
-    };
-    Object.getOwnPropertyDescriptor(g.HTMLInputElement.prototype, 'value')!.set!.call(el, String(v));
-    (el as unknown as { dispatchEvent(e: unknown): boolean }).dispatchEvent(
-      new g.Event('input', { bubbles: true }),
-    );
-  }, ms);
 }
 
 /** Waits until the panels show the state at the current time, then returns what they show. */

@@ -212,35 +212,10 @@ export class SosBank {
    */
   process(input: ArrayLike<number>, output: Float32Array | Float64Array, frames: number): void {
     if (this.wasm) return this.wasm.process(input, output, frames);
-    const C = this.channelCount;
-    const n = this.sections;
-    const z = this.z;
-    const sos = this.sos;
-    // Section-outer keeps each section's coefficients and state rows in registers/L1 while the inner loop runs
-    // over channels (independent recurrences, so the CPU overlaps them). The first section reads `input`, the
-    // rest read and write a Float64 scratch to keep full precision between sections.
-    const tmp = n > 1 ? this.scratch(frames * C) : null;
-    for (let s = 0; s < n; s++) {
-      const b0 = sos[6 * s]!;
-      const b1 = sos[6 * s + 1]!;
-      const b2 = sos[6 * s + 2]!;
-      const a1 = sos[6 * s + 4]!;
-      const a2 = sos[6 * s + 5]!;
-      const src: ArrayLike<number> = s === 0 ? input : tmp!;
-      const dst: Float32Array | Float64Array = s === n - 1 ? output : tmp!;
-      const o0 = 2 * s * C;
-      const o1 = o0 + C;
-      for (let t = 0; t < frames; t++) {
-        const base = t * C;
-        for (let c = 0; c < C; c++) {
-          const x = src[base + c]!;
-          const y = b0 * x + z[o0 + c]!;
-          z[o0 + c] = b1 * x - a1 * y + z[o1 + c]!;
-          z[o1 + c] = b2 * x - a2 * y;
-          dst[base + c] = y;
-        }
-      }
-    }
+    // The first section reads `input`, the rest read and write a Float64 scratch to keep full precision
+    // between sections; the last writes `output`.
+    const tmp = this.sections > 1 ? this.scratch(frames * this.channelCount) : output;
+    this.runSections(input, tmp, frames, 0, this.sections, output);
   }
 
   /**
@@ -266,12 +241,18 @@ export class SosBank {
     } else this.lastToBlock(input, frames, block, blockLen, fill, 0);
   }
 
+  /**
+   * Sections [from, to): section-outer keeps each section's coefficients and state rows in registers/L1 while
+   * the inner loop runs over channels (independent recurrences, so the CPU overlaps them). Section 0 reads
+   * `input`, later ones `tmp`; each writes `tmp`, except section `to − 1`, which writes `last` when given.
+   */
   private runSections(
     input: ArrayLike<number>,
-    tmp: Float64Array,
+    tmp: Float32Array | Float64Array,
     frames: number,
     from: number,
     to: number,
+    last: Float32Array | Float64Array = tmp,
   ): void {
     const C = this.channelCount;
     const z = this.z;
@@ -283,6 +264,7 @@ export class SosBank {
       const a1 = sos[6 * s + 4]!;
       const a2 = sos[6 * s + 5]!;
       const src: ArrayLike<number> = s === 0 ? input : tmp;
+      const dst = s === to - 1 ? last : tmp;
       const o0 = 2 * s * C;
       const o1 = o0 + C;
       for (let t = 0; t < frames; t++) {
@@ -292,7 +274,7 @@ export class SosBank {
           const y = b0 * x + z[o0 + c]!;
           z[o0 + c] = b1 * x - a1 * y + z[o1 + c]!;
           z[o1 + c] = b2 * x - a2 * y;
-          tmp[base + c] = y;
+          dst[base + c] = y;
         }
       }
     }
