@@ -22,7 +22,7 @@ export interface CheckOptions {
   /**
    * σ is the median of every n-th sample of the block (1 = all): band-limited noise is correlated over a few
    * samples anyway, and 1875 samples per 0.25 s block still give σ to ~3 % (SpikeInterface also estimates
-   * noise on random subsets).
+   * noise on random subsets). The short search correlates the same samples.
    */
   noiseSubsample: number;
   /** Amplifier input range: samples at ±railUv (within 0.1 %) count as railed. Intan RHD2000: ±5 mV. */
@@ -35,8 +35,6 @@ export interface CheckOptions {
   noisyLineUv: number;
   /** Spike-band correlation above which two channels are a shorted pair (Blackrock flags crosstalk at r > 0.5). */
   shortCorrelation: number;
-  /** Correlate every n-th spike-band sample for the short search (band-limited noise decorrelates within ~3). */
-  correlationStride: number;
   /** 'all' pairs, or only contacts of the same electrode plus neighbouring amplifier channels (bridged traces). */
   shortSearch: 'all' | 'electrode' | 'auto';
   /** Below this threshold-crossing rate a channel shows no spiking, Hz. */
@@ -61,7 +59,6 @@ export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   noisyNoiseUv: 25,
   noisyLineUv: 100,
   shortCorrelation: 0.9,
-  correlationStride: 4,
   shortSearch: 'auto',
   minSpikeRateHz: 1,
   minLfpUv: 5,

@@ -8,11 +8,20 @@
  * reference) → per-block σ = median|x|/0.6745 → negative threshold crossings at −k·σ with a dead time, aligned to
  * the trough; rail counts on the raw signal; LFP: boxcar decimation to ≈2 kHz, mains notches (3 harmonics), band
  * powers delta…high gamma; mains amplitude by lock-in; spike-band correlations between candidate pairs.
+ *
+ * The per-sample work runs in the check kernels (src/dsp/wasm/check.wat: WebAssembly SIMD, four channels per
+ * vector, in single precision; or their bit-identical JavaScript reference) over time-major rows in the kernel's
+ * memory; this class keeps the bookkeeping: blocks, noise medians, spike lists, correlations and the report.
+ * Single precision is what the recordings hold; the spike band's notch uses a form that keeps it exact enough
+ * (the band differs from scipy's double-precision sosfilt by < 0.01 µV; test/kernel.test.ts).
  */
 import { butterSos } from '../dsp/butter.ts';
-import { MAD_TO_SIGMA, medianInPlace } from '../dsp/mad.ts';
-import { concatSos, iirnotchSos } from '../dsp/notch.ts';
-import { SosBank } from '../dsp/sos.ts';
+import { MAD_TO_SIGMA, medianFromHistogram, medianInPlace } from '../dsp/mad.ts';
+import type { CheckKernel } from './kernel/checkKernel.ts';
+import { createCheckKernel } from './kernel/checkKernel.ts';
+import { JsCheckKernel } from './kernel/checkKernelJs.ts';
+import type { CheckLayout, CheckLayoutSpec } from './kernel/layout.ts';
+import { checkLayout, writeCoefficients } from './kernel/layout.ts';
 import type { RecordingChannel } from '../recording.ts';
 import type { CheckOptions, LfpBand, LfpBandPower } from './options.ts';
 import { LFP_BANDS, resolveCheckOptions } from './options.ts';
@@ -50,53 +59,47 @@ export interface StreamMetrics {
 }
 
 const BANDS = Object.keys(LFP_BANDS) as LfpBand[];
-/** Frames per ingest piece (scratch buffers and the filter kernels' I/O buffers hold this many). */
-const PIECE = 2048;
+/** Frames per kernel call (the input buffer in the kernel's memory holds this many: 2 MiB at 1024 channels). */
+const PIECE = 512;
+/** Histogram bins of the noise median, over [0, 2·mean|x|) (the last one open): median|x| ≈ 0.85·mean|x| for noise. */
+const MEDIAN_BINS = 256;
 
 export class SignalChecker {
   readonly options: CheckOptions;
   readonly channelCount: number;
   readonly sampleRateHz: number;
+  /** Whether the WebAssembly kernel runs (else the JavaScript reference). */
+  readonly usesWasm: boolean;
   private readonly C: number;
-  private readonly spikeBank: SosBank;
-  private readonly block: Float32Array; // channel-major C × B
+  private readonly k: CheckKernel;
+  private readonly L: CheckLayout;
+  private readonly f32: Float32Array;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
   private readonly blockLen: number;
   private blockFill = 0;
-  private samples = 0; // frames consumed
+  private samples = 0; // frames in completed blocks
   private readonly pending: Float32Array; // partial frame
   private pendingLen = 0;
-  private frameBuf = new Float32Array(0);
-  // Detection state.
-  private readonly inSpike: Uint8Array;
-  private readonly minVal: Float64Array;
-  private readonly minIdx: Float64Array;
-  private readonly startIdx: Float64Array;
-  private readonly deadUntil: Float64Array;
   private readonly sigmas: number[][];
   private readonly spikeTimes: number[][];
   private readonly spikeAmps: number[][];
   private readonly maxWidth: number;
   private readonly refractory: number;
-  private readonly scratch: Float32Array;
+  private readonly railThr: number;
+  private readonly railedDone: Float64Array; // railed samples flushed from the kernel's i32 counters
   // LFP path.
   private readonly decim: number;
+  private readonly invD: number;
   private readonly lfpRate: number;
   private boxFill = 0;
   private lfpSamples = 0;
   private readonly lfpSettle: number;
-  private readonly lfpNotch: SosBank;
-  private readonly bandBanks: SosBank[];
-  private readonly bandPow: Float64Array; // BANDS.length × C
-  private readonly lineI: Float64Array;
-  private readonly lineQ: Float64Array;
-  private lfpBatch = new Float64Array(0);
-  private lfpTmp = new Float64Array(0);
-  private lfpOut = new Float64Array(0);
-  // Short search.
+  // Short search: pair p is slot quadSlot[p] of the kernel's quads.
   private readonly pairA: Int32Array;
   private readonly pairB: Int32Array;
-  private readonly pairSums: Float64Array; // per pair: sxy
-  private readonly chanSums: Float64Array; // per channel: sx, sxx
+  private readonly quadSlot: Int32Array;
+  private readonly quadCount: number;
   private corrCount = 0;
 
   constructor(
@@ -118,62 +121,79 @@ export class SignalChecker {
     this.sampleRateHz = fs;
     const hi = Math.min(o.spikeBandHz[1], fs * 0.45);
     this.blockLen = Math.max(16, Math.round(o.noiseBlockS * fs));
-    // The block lives in the spike bank's kernel memory, so the filter writes straight into it.
-    this.spikeBank = new SosBank(
-      concatSos(
-        iirnotchSos(o.lineFrequencyHz, o.notchQ, fs),
-        butterSos(o.spikeFilterOrder, [o.spikeBandHz[0], hi], 'bandpass', fs),
-      ),
-      C,
-      { blockFloats: C * this.blockLen, maxFrames: PIECE, medianFloats: Math.ceil(this.blockLen / o.noiseSubsample) }, // prettier-ignore
-    );
-    this.block = this.spikeBank.block();
-    this.scratch = new Float32Array(this.blockLen);
     this.pending = new Float32Array(C);
-    this.inSpike = new Uint8Array(C);
-    this.minVal = new Float64Array(C);
-    this.minIdx = new Float64Array(C);
-    this.startIdx = new Float64Array(C);
-    this.deadUntil = new Float64Array(C);
     this.sigmas = Array.from({ length: C }, () => []);
     this.spikeTimes = Array.from({ length: C }, () => []);
     this.spikeAmps = Array.from({ length: C }, () => []);
     this.maxWidth = Math.max(1, Math.round(0.0005 * fs));
     this.refractory = Math.max(1, Math.round(o.refractoryS * fs));
+    this.railThr = Math.fround(o.railUv * 0.999);
+    this.railedDone = new Float64Array(C);
     this.decim = Math.max(1, Math.round(fs / 2000));
+    this.invD = Math.fround(1 / this.decim);
     this.lfpRate = fs / this.decim;
     this.lfpSettle = Math.round(0.25 * this.lfpRate);
-    const notches = [1, 2, 3]
-      .map((h) => h * o.lineFrequencyHz)
-      .filter((f) => f < this.lfpRate * 0.45)
-      .map((f) => iirnotchSos(f, o.notchQ, this.lfpRate));
-    const lfpFrames = Math.ceil(PIECE / this.decim) + 1;
-    this.lfpNotch = new SosBank(concatSos(...notches), C, { maxFrames: lfpFrames });
-    this.bandBanks = BANDS.map((b) => {
-      const [lo, top] = LFP_BANDS[b];
-      return new SosBank(butterSos(2, [lo, Math.min(top, this.lfpRate * 0.45)], 'bandpass', this.lfpRate), C, { maxFrames: lfpFrames }); // prettier-ignore
-    });
-    this.bandPow = new Float64Array(BANDS.length * C);
-    this.lineI = new Float64Array(C);
-    this.lineQ = new Float64Array(C);
-    // Candidate pairs for the short search.
+    // Candidate pairs for the short search, in quads sharing their first channel.
     const mode = o.shortSearch === 'auto' ? (C <= 256 ? 'all' : 'electrode') : o.shortSearch;
     const a: number[] = [];
     const b: number[] = [];
-    for (let i = 0; i < C; i++)
+    const quads: number[] = [];
+    const slot: number[] = [];
+    for (let i = 0; i < C; i++) {
+      const partners: number[] = [];
       for (let j = i + 1; j < C; j++)
-        if (
-          mode === 'all' ||
-          j === i + 1 ||
-          layout.channels[i]!.electrodeId === layout.channels[j]!.electrodeId
-        ) {
-          a.push(i);
-          b.push(j);
+        if (mode === 'all' || j === i + 1 || layout.channels[i]!.electrodeId === layout.channels[j]!.electrodeId)
+          partners.push(j);
+      for (let q = 0; q < partners.length; q += 4) {
+        const at = quads.length / 5;
+        quads.push(i);
+        for (let k = 0; k < 4; k++) {
+          const j = partners[q + k];
+          quads.push(j ?? Math.ceil(C / 16) * 16); // the always-zero row (channel Cp)
+          if (j !== undefined) {
+            a.push(i);
+            b.push(j);
+            slot.push(4 * at + k);
+          }
         }
+      }
+    }
     this.pairA = Int32Array.from(a);
     this.pairB = Int32Array.from(b);
-    this.pairSums = new Float64Array(a.length);
-    this.chanSums = new Float64Array(2 * C);
+    this.quadSlot = Int32Array.from(slot);
+    this.quadCount = quads.length / 5;
+    const spec: CheckLayoutSpec = {
+      channelCount: C,
+      sampleRateHz: fs,
+      blockLen: this.blockLen,
+      pieceFrames: PIECE,
+      noiseSubsample: o.noiseSubsample,
+      decim: this.decim,
+      spikeNotch: { frequencyHz: o.lineFrequencyHz, quality: o.notchQ },
+      spikeBandPass: butterSos(o.spikeFilterOrder, [o.spikeBandHz[0], hi], 'bandpass', fs),
+      lfpNotches: [1, 2, 3]
+        .map((h) => h * o.lineFrequencyHz)
+        .filter((f) => f < this.lfpRate * 0.45)
+        .map((f) => ({ frequencyHz: f, quality: o.notchQ })),
+      lfpRateHz: this.lfpRate,
+      lfpBands: BANDS.map((band) => {
+        const [lo, top] = LFP_BANDS[band];
+        return butterSos(2, [lo, Math.min(top, this.lfpRate * 0.45)], 'bandpass', this.lfpRate);
+      }),
+      quadCount: quads.length / 5,
+      medianBins: MEDIAN_BINS,
+    };
+    this.L = checkLayout(spec);
+    this.k = createCheckKernel(this.L.bytes);
+    this.usesWasm = !(this.k instanceof JsCheckKernel);
+    this.f32 = new Float32Array(this.k.buffer);
+    this.i32 = new Int32Array(this.k.buffer);
+    this.f64 = new Float64Array(this.k.buffer);
+    writeCoefficients(this.k.buffer, this.L, spec);
+    this.i32.set(quads, this.L.quads >> 2);
+    // Pad channels never cross a threshold.
+    this.f32.fill(-Infinity, (this.L.thr >> 2) + C, (this.L.thr >> 2) + this.L.Cp);
+    this.f32.fill(-Infinity, (this.L.trig >> 2) + C, (this.L.trig >> 2) + this.L.Cp);
   }
 
   /** Feeds time-major µV samples; any length, frames may be split across calls. */
@@ -212,281 +232,151 @@ export class SignalChecker {
     this.ingest(raw, raw.length / this.C, spikeBand);
   }
 
-  /** Works through long chunks in pieces of ≤ 2048 frames, so scratch buffers stay small (results are the same). */
+  /** Copies `frames` time-major rows of C channels to `at` in the kernel's memory (rows of Cp floats). */
+  private copyRows(src: Float32Array, frames: number, at: number): void {
+    const C = this.C;
+    const Cp = this.L.Cp;
+    if (C === Cp) this.f32.set(src.subarray(0, frames * C), at >> 2);
+    else for (let t = 0; t < frames; t++) this.f32.set(src.subarray(t * C, (t + 1) * C), (at >> 2) + t * Cp);
+  }
+
   private ingest(raw: Float32Array, frames: number, spikeBand: Float32Array | null): void {
     const C = this.C;
-    const piece = PIECE;
-    for (let t = 0; t < frames; t += piece) {
-      const n = Math.min(piece, frames - t);
-      this.ingestPiece(
-        raw.subarray(t * C, (t + n) * C),
-        n,
-        spikeBand ? spikeBand.subarray(t * C, (t + n) * C) : null,
-      );
+    for (let t = 0; t < frames; t += PIECE) {
+      const n = Math.min(PIECE, frames - t);
+      this.copyRows(raw.subarray(t * C, (t + n) * C), n, this.L.input);
+      this.ingestPiece(n, spikeBand ? spikeBand.subarray(t * C, (t + n) * C) : null);
     }
   }
 
-  private ingestPiece(raw: Float32Array, frames: number, spikeBand: Float32Array | null): void {
-    const C = this.C;
-    this.rawMetrics(raw, frames);
+  /** The piece in the input buffer through the spike band (or the given band) and the LFP, block by block. */
+  private ingestPiece(frames: number, spikeBand: Float32Array | null): void {
+    const L = this.L;
     const B = this.blockLen;
-    const direct = !spikeBand && !(this.options.commonAverageReference && C > 1);
-    let filtered = spikeBand;
-    if (!direct && !filtered) {
-      if (this.frameBuf.length < frames * C) this.frameBuf = new Float32Array(frames * C);
-      filtered = this.frameBuf.subarray(0, frames * C);
-      this.spikeBank.process(raw, filtered, frames);
-    }
-    if (!direct && this.options.commonAverageReference && C > 1) {
-      if (spikeBand && filtered === spikeBand) filtered = spikeBand.slice();
-      const f = filtered!;
-      for (let t = 0; t < frames; t++) {
-        let s = 0;
-        const base = t * C;
-        for (let c = 0; c < C; c++) s += f[base + c]!;
-        const m = s / C;
-        for (let c = 0; c < C; c++) f[base + c] = f[base + c]! - m;
-      }
-    }
-    // Into the channel-major block (filtering straight into it when possible); process whole blocks.
+    const car = this.options.commonAverageReference && this.C > 1;
     let t = 0;
-    const blk = this.block;
     while (t < frames) {
       const n = Math.min(frames - t, B - this.blockFill);
-      const fill = this.blockFill;
-      if (direct) this.spikeBank.processToBlock(raw.subarray(t * C, (t + n) * C), n, blk, B, fill);
-      else {
-        const f = filtered!;
-        // Tiled transpose (32 channels × 64 samples) keeps both sides in cache at 1024 channels.
-        for (let c0 = 0; c0 < C; c0 += 32) {
-          const c1 = Math.min(C, c0 + 32);
-          for (let k0 = 0; k0 < n; k0 += 64) {
-            const k1 = Math.min(n, k0 + 64);
-            for (let c = c0; c < c1; c++) {
-              const row = c * B + fill;
-              let src = (t + k0) * C + c;
-              for (let k = k0; k < k1; k++, src += C) blk[row + k] = f[src]!;
-            }
-          }
-        }
-      }
+      const rows = L.block + this.blockFill * L.rowBytes;
+      const emitted = this.k.spike_rows(
+        L.input + t * L.rowBytes, rows, n, L.rowBytes, L.z, L.coef, L.nbp, L.box, L.railed, this.railThr,
+        L.lfp, this.decim, this.boxFill, this.invD, spikeBand ? 0 : 1,
+      ); // prettier-ignore
+      this.boxFill = (this.boxFill + n) % this.decim;
+      if (spikeBand) this.copyRows(spikeBand.subarray(t * this.C, (t + n) * this.C), n, rows);
+      if (car) this.k.car_rows(rows, n, L.rowBytes, this.C);
+      if (emitted > 0) this.lfpRows(emitted);
       this.blockFill += n;
       t += n;
       if (this.blockFill === B) {
-        this.processBlock(B, true);
+        this.processBlock(B);
         this.samples += B;
         this.blockFill = 0;
+        // Flush the kernel's railed counters (i32) into doubles, block by block.
+        const r = L.railed >> 2;
+        for (let c = 0; c < this.C; c++) this.railedDone[c] = this.railedDone[c]! + this.i32[r + c]!;
+        this.i32.fill(0, r, r + L.Cp);
       }
     }
   }
 
-  private rawMetrics(raw: Float32Array, frames: number): void {
-    const C = this.C;
-    const rail = this.options.railUv * 0.999;
-    const box = this.spikeBank.box;
-    const d = this.decim;
-    const inv = 1 / d;
-    const maxOut = Math.floor((this.boxFill + frames) / d);
-    if (this.lfpBatch.length < maxOut * C) this.lfpBatch = new Float64Array(maxOut * C);
-    const out = this.lfpBatch;
-    let nOut = 0;
-    // Rails and boxcar sums run in the spike bank (its kernel when available), up to each decimation point.
-    for (let t = 0; t < frames;) {
-      const n = Math.min(frames - t, d - this.boxFill);
-      this.spikeBank.accumulateRaw(raw, t, n, rail);
-      t += n;
-      this.boxFill += n;
-      if (this.boxFill === d) {
-        // One decimated LFP sample per channel: the boxcar mean of the last `decim` raw samples.
-        this.boxFill = 0;
-        const o = nOut * C;
-        for (let c = 0; c < C; c++) {
-          out[o + c] = box[c]! * inv;
-          box[c] = 0;
-        }
-        nOut++;
-      }
-    }
-    if (nOut > 0) this.lfpBatchProcess(nOut);
-  }
-
-  /** Mains lock-in, notches and band powers over `nOut` decimated frames (sums kept in sample order). */
-  private lfpBatchProcess(nOut: number): void {
-    const C = this.C;
-    const x = this.lfpBatch;
+  /** Mains lock-in, notches and band powers over the `n` LFP rows the last spike_rows call wrote. */
+  private lfpRows(n: number): void {
+    const L = this.L;
     const w = (2 * Math.PI * this.options.lineFrequencyHz) / this.lfpRate;
-    for (let j = 0; j < nOut; j++) {
+    const sc = L.sc >> 3;
+    for (let j = 0; j < n; j++) {
       const idx = this.lfpSamples + j;
-      const s = Math.sin(w * idx);
-      const co = Math.cos(w * idx);
-      const o = j * C;
-      for (let c = 0; c < C; c++) {
-        this.lineI[c] = this.lineI[c]! + x[o + c]! * s;
-        this.lineQ[c] = this.lineQ[c]! + x[o + c]! * co;
-      }
+      this.f64[sc + 2 * j] = Math.sin(w * idx);
+      this.f64[sc + 2 * j + 1] = Math.cos(w * idx);
     }
-    if (this.lfpTmp.length < nOut * C) {
-      this.lfpTmp = new Float64Array(nOut * C);
-      this.lfpOut = new Float64Array(nOut * C);
-    }
-    this.lfpNotch.process(x, this.lfpTmp, nOut);
-    const first = Math.max(0, this.lfpSettle - this.lfpSamples);
-    for (let b = 0; b < this.bandBanks.length; b++) {
-      this.bandBanks[b]!.process(this.lfpTmp, this.lfpOut, nOut);
-      const o = b * C;
-      for (let j = first; j < nOut; j++) {
-        const r = j * C;
-        for (let c = 0; c < C; c++) this.bandPow[o + c] = this.bandPow[o + c]! + this.lfpOut[r + c]! ** 2;
-      }
-    }
-    this.lfpSamples += nOut;
+    const settle = Math.max(0, this.lfpSettle - this.lfpSamples);
+    this.k.lfp_rows(L.lfp, n, L.rowBytes, L.lfpZ, L.nCoef, L.nNotch, L.bCoef, L.nBands, L.spb, L.pow, settle, L.line, L.sc); // prettier-ignore
+    this.lfpSamples += n;
   }
 
-  /** Noise σ, spike detection and correlation sums over the first `len` samples of the block. */
-  private processBlock(len: number, commit: boolean): void {
+  /** Noise σ, spike detection and correlation sums over the first `len` rows of the block. */
+  private processBlock(len: number): void {
     const C = this.C;
-    const B = this.blockLen;
-    const blk = this.block;
-    const k = this.options.thresholdSigma;
-    const start = this.samples;
-    const maxWidth = this.maxWidth;
-    const refractory = this.refractory;
-    const bank = this.spikeBank;
-    for (let c = 0; c < C; c++) {
-      const row = c * B;
-      const sigma = this.blockSigma(row, len);
-      this.sigmas[c]!.push(sigma);
-      const thr = -k * sigma;
-      let inSpike = this.inSpike[c]!;
-      let minVal = this.minVal[c]!;
-      let minIdx = this.minIdx[c]!;
-      let startIdx = this.startIdx[c]!;
-      let dead = this.deadUntil[c]!;
-      const times = this.spikeTimes[c]!;
-      const amps = this.spikeAmps[c]!;
-      let i = 0;
-      while (i < len) {
-        if (inSpike) {
-          const y = blk[row + i]!;
-          const idx = start + i;
-          if (y < minVal) {
-            minVal = y;
-            minIdx = idx;
-          }
-          if (y >= thr || idx - startIdx >= maxWidth) {
-            times.push(minIdx);
-            amps.push(-minVal / sigma);
-            inSpike = 0;
-            dead = minIdx + refractory;
-          }
-          i++;
-          continue;
-        }
-        // Outside a spike: skip the dead time, then scan for the next sample below threshold (the common case
-        // by far, kept to one compare per sample).
-        if (start + i < dead) i = Math.min(len, dead - start);
-        if (i >= len) break;
-        i += bank.scanBelow(row + i, len - i, thr);
-        if (i < len) {
-          inSpike = 1;
-          minVal = blk[row + i]!;
-          minIdx = start + i;
-          startIdx = minIdx;
-          i++;
-        }
-      }
-      if (commit) {
-        this.inSpike[c] = inSpike;
-        this.minVal[c] = minVal;
-        this.minIdx[c] = minIdx;
-        this.startIdx[c] = startIdx;
-        this.deadUntil[c] = dead;
-      }
-    }
-    this.correlate(start, len);
-  }
-
-  private blockSigma(row: number, len: number): number {
+    const L = this.L;
+    const k = this.k;
     const step = this.options.noiseSubsample;
-    return this.spikeBank.medianAbsBlock(row, Math.ceil(len / step), step, this.scratch) * MAD_TO_SIGMA;
+    const n = Math.ceil(len / step);
+    const nVec = Math.ceil(n / 4);
+    k.gather(L.block, n, step * L.rowBytes, L.rowBytes, L.G, L.gStride, L.zero);
+    k.chan_sums(L.G, L.gStride, nVec, C, L.chan, L.sums);
+    const sig = new Float64Array(C);
+    const thr = L.thr >> 2;
+    const trig = L.trig >> 2;
+    const active = L.active >> 2;
+    for (let c = 0; c < C; c++) {
+      const sigma = this.medianAbs(c, n) * MAD_TO_SIGMA;
+      sig[c] = sigma;
+      this.sigmas[c]!.push(sigma);
+      this.f32[thr + c] = -this.options.thresholdSigma * sigma;
+      this.f32[trig + c] = this.i32[active + c] ? NaN : this.f32[thr + c]!;
+    }
+    const evCount = L.evCount >> 2;
+    for (let r = 0; r < len;) {
+      this.i32[evCount] = 0;
+      r = k.detect(
+        L.block, r, len, L.rowBytes, C, L.thr, L.trig, L.active, L.minVal, L.minIdx, L.startIdx, L.dead, this.samples,
+        this.maxWidth, this.refractory, L.ev, L.evCap, L.evCount,
+      ); // prettier-ignore
+      const m = this.i32[evCount]!;
+      for (let e = 0; e < m; e++) {
+        const c = this.i32[(L.ev >> 2) + 4 * e]!;
+        this.spikeTimes[c]!.push(this.f64[(L.ev >> 3) + 2 * e + 1]!);
+        this.spikeAmps[c]!.push(-this.f32[(L.ev >> 2) + 4 * e + 1]! / sig[c]!);
+      }
+    }
+    k.corr_quads(L.G, L.gStride, nVec, L.quads, this.quadCount, L.quadSums);
+    this.corrCount += n;
   }
 
-  /** Correlation sums on every stride-th absolute sample. */
-  private correlate(start: number, len: number): void {
-    const C = this.C;
-    const B = this.blockLen;
-    const blk = this.block;
-    const stride = this.options.correlationStride;
-    const first = (stride - (start % stride)) % stride;
-    const cs = this.chanSums;
-    for (let c = 0; c < C; c++) {
-      const row = c * B;
-      let sx = 0;
-      let sxx = 0;
-      for (let i = first; i < len; i += stride) {
-        const v = blk[row + i]!;
-        sx += v;
-        sxx += v * v;
-      }
-      cs[2 * c] = cs[2 * c]! + sx;
-      cs[2 * c + 1] = cs[2 * c + 1]! + sxx;
+  /** Median |x| of channel c's first n rows in the channel-major copy (exact, via a histogram). */
+  private medianAbs(c: number, n: number): number {
+    const L = this.L;
+    const x = L.G + c * L.gStride;
+    const mean = this.f32[(L.sums >> 2) + c]! / n;
+    const s = Math.fround(MEDIAN_BINS / (2 * mean));
+    const sel = this.f32.subarray(L.sel >> 2, (L.sel >> 2) + n);
+    if (!(s > 0 && Number.isFinite(s))) {
+      for (let i = 0; i < n; i++) sel[i] = Math.abs(this.f32[(x >> 2) + i]!);
+      return medianInPlace(sel, n);
     }
-    // Pairs sharing their first channel (consecutive in the list) go four at a time: four independent
-    // accumulation chains instead of one, each still summed in sample order (same results as one by one).
-    const pa = this.pairA;
-    const pb = this.pairB;
-    const ps = this.pairSums;
-    const P = pa.length;
-    let p = 0;
-    while (p < P) {
-      const a = pa[p]!;
-      const ra = a * B;
-      if (p + 3 < P && pa[p + 3] === a) {
-        const r1 = pb[p]! * B;
-        const r2 = pb[p + 1]! * B;
-        const r3 = pb[p + 2]! * B;
-        const r4 = pb[p + 3]! * B;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let s4 = 0;
-        for (let i = first; i < len; i += stride) {
-          const v = blk[ra + i]!;
-          s1 += v * blk[r1 + i]!;
-          s2 += v * blk[r2 + i]!;
-          s3 += v * blk[r3 + i]!;
-          s4 += v * blk[r4 + i]!;
-        }
-        ps[p] = ps[p]! + s1;
-        ps[p + 1] = ps[p + 1]! + s2;
-        ps[p + 2] = ps[p + 2]! + s3;
-        ps[p + 3] = ps[p + 3]! + s4;
-        p += 4;
-      } else {
-        const rb = pb[p]! * B;
-        let sxy = 0;
-        for (let i = first; i < len; i += stride) sxy += blk[ra + i]! * blk[rb + i]!;
-        ps[p] = ps[p]! + sxy;
-        p++;
-      }
-    }
-    this.corrCount += first < len ? Math.floor((len - 1 - first) / stride) + 1 : 0;
+    this.i32.fill(0, L.counts >> 2, (L.counts >> 2) + 4 * MEDIAN_BINS); // the kernel's four sub-histograms
+    this.k.hist(x, n, s, L.counts, MEDIAN_BINS);
+    const counts = this.i32.subarray(L.counts >> 2, (L.counts >> 2) + MEDIAN_BINS);
+    return medianFromHistogram(sel, n, s, counts, sel, (bLo, bHi) =>
+      this.k.collect(x, n, s, MEDIAN_BINS, bLo, bHi, L.sel),
+    );
   }
 
   /** Metrics over everything pushed so far (a partial noise block included), without changing the state. */
   metrics(): StreamMetrics {
     const C = this.C;
+    const L = this.L;
     // Process the partial block on saved state, then roll back.
-    const saved =
-      this.blockFill > 0
-        ? {
-            spikes: this.spikeTimes.map((x) => x.length),
-            pair: this.pairSums.slice(),
-            chan: this.chanSums.slice(),
-            count: this.corrCount,
-          }
-        : null;
-    if (this.blockFill > 0) this.processBlock(this.blockFill, false);
+    let restore: (() => void) | null = null;
+    if (this.blockFill > 0) {
+      const spikes = this.spikeTimes.map((x) => x.length);
+      const chan = this.f64.slice(L.chan >> 3, (L.chan >> 3) + 2 * L.Cp);
+      const quads = this.f64.slice(L.quadSums >> 3, (L.quadSums >> 3) + 4 * this.quadCount);
+      const bytes = new Uint8Array(this.k.buffer);
+      const state = bytes.slice(L.thr, L.ev); // thr … dead are contiguous
+      const count = this.corrCount;
+      this.processBlock(this.blockFill);
+      restore = () => {
+        this.spikeTimes.forEach((x, c) => (x.length = spikes[c]!));
+        this.spikeAmps.forEach((x, c) => (x.length = spikes[c]!));
+        this.sigmas.forEach((x) => x.pop());
+        this.f64.set(chan, L.chan >> 3);
+        this.f64.set(quads, L.quadSums >> 3);
+        bytes.set(state, L.thr);
+        this.corrCount = count;
+      };
+    }
     const total = this.samples + this.blockFill;
     const durationS = total / this.sampleRateHz;
     const lfpCount = Math.max(0, this.lfpSamples - this.lfpSettle);
@@ -495,11 +385,12 @@ export class SignalChecker {
     const best: { p: number; r: number }[] = Array.from({ length: C }, () => ({ p: -1, r: -Infinity }));
     const n = this.corrCount;
     if (n > 2) {
-      const cs = this.chanSums;
+      const cs = this.f64.subarray(L.chan >> 3, (L.chan >> 3) + 2 * L.Cp);
+      const qs = this.f64.subarray(L.quadSums >> 3, (L.quadSums >> 3) + 4 * this.quadCount);
       for (let p = 0; p < this.pairA.length; p++) {
         const a = this.pairA[p]!;
         const b = this.pairB[p]!;
-        const cov = this.pairSums[p]! - (cs[2 * a]! * cs[2 * b]!) / n;
+        const cov = qs[this.quadSlot[p]!]! - (cs[2 * a]! * cs[2 * b]!) / n;
         const va = cs[2 * a + 1]! - cs[2 * a]! ** 2 / n;
         const vb = cs[2 * b + 1]! - cs[2 * b]! ** 2 / n;
         const r = va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
@@ -510,16 +401,23 @@ export class SignalChecker {
     let phasorRe = 0;
     let phasorIm = 0;
     const lineAmps: number[] = [];
+    const railed = L.railed >> 2;
     for (let c = 0; c < C; c++) {
       // A crossing still open at the end is not counted yet (it is once the signal returns above threshold).
       const times = this.spikeTimes[c]!.slice();
       const amps = this.spikeAmps[c]!;
       const sig = this.sigmas[c]!.slice();
       const noiseUv = sig.length ? medianOf(sig) : NaN;
+      const gi = c >> 2;
+      const lane = c & 3;
       const pow = {} as LfpBandPower;
-      BANDS.forEach((b, bi) => (pow[b] = lfpCount ? this.bandPow[bi * C + c]! / lfpCount : 0));
-      const li = this.lfpSamples ? (2 * this.lineI[c]!) / this.lfpSamples : 0;
-      const lq = this.lfpSamples ? (2 * this.lineQ[c]!) / this.lfpSamples : 0;
+      BANDS.forEach((b, bi) => {
+        const sum = this.f64[(L.pow >> 3) + (gi * L.nBands + bi) * 4 + lane]!;
+        pow[b] = lfpCount ? sum / lfpCount : 0;
+      });
+      const lp = (L.line >> 3) + gi * 8 + lane;
+      const li = this.lfpSamples ? (2 * this.f64[lp]!) / this.lfpSamples : 0;
+      const lq = this.lfpSamples ? (2 * this.f64[lp + 4]!) / this.lfpSamples : 0;
       const lineNoiseUv = Math.hypot(li, lq);
       lineAmps.push(lineNoiseUv);
       if (lineNoiseUv > 0) {
@@ -531,7 +429,7 @@ export class SignalChecker {
         spikeCount: times.length,
         spikeRateHz: durationS > 0 ? times.length / durationS : 0,
         unitSnr: amps.length ? medianOf(amps) : null,
-        railedFraction: total ? this.spikeBank.railed[c]! / total : 0,
+        railedFraction: total ? (this.railedDone[c]! + this.i32[railed + c]!) / total : 0,
         lineNoiseUv,
         lfpBandPowerUv2: pow,
         lfpUv: Math.sqrt(pow.beta + pow.gamma),
@@ -540,14 +438,7 @@ export class SignalChecker {
       });
       spikeSamples.push(times);
     }
-    if (saved) {
-      this.spikeTimes.forEach((x, c) => (x.length = saved.spikes[c]!));
-      this.spikeAmps.forEach((x, c) => (x.length = saved.spikes[c]!));
-      this.sigmas.forEach((x) => x.pop());
-      this.pairSums.set(saved.pair);
-      this.chanSums.set(saved.chan);
-      this.corrCount = saved.count;
-    }
+    restore?.();
     return {
       sampleCount: total,
       durationS,

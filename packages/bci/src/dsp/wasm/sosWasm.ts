@@ -9,6 +9,8 @@
 import type { Sos } from '../butter.ts';
 import { histogramScale, medianFromHistogram, medianInPlace } from '../mad.ts';
 import { SOS_WASM_BASE64 } from './kernel.generated.ts';
+import type { WasmMemory } from './runtime.ts';
+import { compiledModule, instantiate, setSosWasmEnabled, wasmKernelsEnabled } from './runtime.ts';
 
 type KernelFn = (
   input: number,
@@ -31,49 +33,15 @@ type BoxRailFn = (input: number, frameBytes: number, frames: number, cPad: numbe
 type CollectFn = (src: number, n: number, scale: number, bins: number, bLo: number, bHi: number, dst: number) => number; // prettier-ignore
 type HistFn = (src: number, n: number, scale: number, counts: number, bins: number) => void;
 
-/** The few WebAssembly JS API members used (the project's TypeScript libs declare no WebAssembly globals). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-let cached: object | null | undefined;
-let enabled = true;
-
-function decodeBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 function sosModule(): object | null {
-  if (cached === undefined) {
-    try {
-      const bytes = decodeBase64(SOS_WASM_BASE64);
-      cached = wasmApi && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
-    } catch {
-      cached = null;
-    }
-  }
-  return cached;
+  return compiledModule(SOS_WASM_BASE64);
 }
 
 /** Whether new banks use the WebAssembly kernel (SIMD supported and not switched off). */
-export const sosWasmAvailable = (): boolean => enabled && sosModule() !== null;
+export const sosWasmAvailable = (): boolean => wasmKernelsEnabled() && sosModule() !== null;
 
-/** Switches the WebAssembly kernel off/on for banks created afterwards (tests, benchmarks). */
-export function setSosWasmEnabled(on: boolean): void {
-  enabled = on;
-}
+export { setSosWasmEnabled };
 
-const PAGE = 65536;
 const align = (n: number, a: number): number => Math.ceil(n / a) * a;
 /** Channels per kernel call: a tile's state (64 × sections × 16 B) and output rows stay in L1. */
 const TILE = 64;
@@ -141,8 +109,8 @@ export class WasmSos {
     this.boxPtr = align(this.selPtr + gatherFloats * 4, 16);
     this.railedPtr = this.boxPtr + this.Cp * 8;
     const total = this.railedPtr + this.Cp * 8;
-    this.mem = new wasmApi!.Memory({ initial: Math.ceil(total / PAGE) });
-    const inst = new wasmApi!.Instance(mod, { env: { memory: this.mem } });
+    const inst = instantiate(mod, total);
+    this.mem = inst.memory;
     this.f32 = inst.exports.sos_f32 as KernelFn;
     this.f64 = inst.exports.sos_f64 as KernelFn;
     this.scan = inst.exports.scan_below as ScanFn;

@@ -1,0 +1,37 @@
+/**
+ * The check kernels' interface (one method per export of src/dsp/wasm/check.wat; arguments are byte offsets into
+ * `buffer` and counts) and the factory: the WebAssembly SIMD module where available, else the bit-identical
+ * JavaScript reference.
+ */
+import { CHECK_WASM_BASE64 } from '../../dsp/wasm/kernel.generated.ts';
+import { compiledModule, instantiate, wasmKernelsEnabled } from '../../dsp/wasm/runtime.ts';
+import { JsCheckKernel } from './checkKernelJs.ts';
+
+export interface CheckKernel {
+  readonly buffer: ArrayBuffer;
+  spike_rows(inP: number, out: number, rows: number, rowBytes: number, z: number, coef: number, nbp: number, box: number, railed: number, railThr: number, lfp: number, decim: number, boxFill: number, invD: number, filter: number): number; // prettier-ignore
+  car_rows(blk: number, rows: number, rowBytes: number, C: number): void;
+  gather(blk: number, n: number, rowStep: number, rowBytes: number, G: number, gStride: number, zero: number): void;
+  hist(x: number, n: number, scale: number, counts: number, nb: number): void;
+  collect(x: number, n: number, scale: number, nb: number, bLo: number, bHi: number, dst: number): number;
+  detect(blk: number, r0: number, rows: number, rowBytes: number, C: number, thr: number, trig: number, active: number, minVal: number, minIdx: number, startIdx: number, dead: number, start: number, maxWidth: number, refractory: number, ev: number, evCap: number, evCount: number): number; // prettier-ignore
+  chan_sums(G: number, gStride: number, nVec: number, C: number, sums: number, abs: number): void;
+  corr_quads(G: number, gStride: number, nVec: number, quads: number, Q: number, sums: number): void;
+  lfp_rows(x: number, rows: number, rowBytes: number, z: number, nCoef: number, nNotch: number, bCoef: number, nBands: number, spb: number, pow: number, settle: number, line: number, sc: number): void; // prettier-ignore
+}
+
+const EXPORTS = ['spike_rows', 'car_rows', 'gather', 'hist', 'collect', 'detect', 'chan_sums', 'corr_quads', 'lfp_rows'] as const; // prettier-ignore
+
+/** Whether `createCheckKernel` gives the WebAssembly kernel now. */
+export const checkWasmAvailable = (): boolean =>
+  wasmKernelsEnabled() && compiledModule(CHECK_WASM_BASE64) !== null;
+
+/** A kernel with `bytes` bytes of zeroed memory. */
+export function createCheckKernel(bytes: number, wasm = checkWasmAvailable()): CheckKernel {
+  const mod = wasm ? compiledModule(CHECK_WASM_BASE64) : null;
+  if (!mod) return new JsCheckKernel(bytes);
+  const { memory, exports } = instantiate(mod, bytes);
+  const k = { buffer: memory.buffer } as Record<string, unknown>;
+  for (const name of EXPORTS) k[name] = exports[name];
+  return k as unknown as CheckKernel;
+}

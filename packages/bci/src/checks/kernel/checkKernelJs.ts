@@ -1,0 +1,250 @@
+/**
+ * The JavaScript reference of the check kernels (src/dsp/wasm/check.wat): the same functions over the same memory
+ * layout (byte offsets), every single-precision operation rounded with Math.fround in the WebAssembly order, so
+ * both give the same bits (a double sum, product or quotient of two floats rounded once to float is the float
+ * operation). Used where WebAssembly SIMD is missing, and by the tests as the kernel's specification.
+ */
+import type { CheckKernel } from './checkKernel.ts';
+
+const fr = Math.fround;
+
+export class JsCheckKernel implements CheckKernel {
+  readonly buffer: ArrayBuffer;
+  private readonly f32: Float32Array;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+
+  constructor(bytes: number) {
+    this.buffer = new ArrayBuffer(bytes);
+    this.f32 = new Float32Array(this.buffer);
+    this.i32 = new Int32Array(this.buffer);
+    this.f64 = new Float64Array(this.buffer);
+  }
+
+  spike_rows(
+    inP: number, out: number, rows: number, rowBytes: number, z: number, coef: number, nbp: number, box: number,
+    railed: number, railThr: number, lfp: number, decim: number, boxFill: number, invD: number, filter: number,
+  ): number { // prettier-ignore
+    const f = this.f32;
+    const I = this.i32;
+    const lanes = rowBytes >> 2;
+    const zStride = (nbp + 1) * 8; // floats per group
+    const cf = coef >> 2;
+    let emitted = 0;
+    for (let t = 0; t < rows; t++) {
+      const rin = (inP >> 2) + t * lanes;
+      const rout = (out >> 2) + t * lanes;
+      for (let c = 0; c < lanes; c++) {
+        let x = f[rin + c]!;
+        f[(box >> 2) + c] = fr(f[(box >> 2) + c]! + x);
+        if (Math.abs(x) >= railThr) I[(railed >> 2) + c]!++;
+        if (!filter) continue;
+        const lane = c & 3;
+        let zp = (z >> 2) + (c >> 2) * zStride + lane;
+        const z0 = f[zp]!;
+        const z1 = f[zp + 4]!;
+        const u = fr(f[cf + lane]! * x);
+        const y = fr(u + z0);
+        f[zp] = fr(fr(fr(fr(f[cf + 4 + lane]! * u) - fr(f[cf + 8 + lane]! * y)) + fr(z0 + z0)) + z1);
+        f[zp + 4] = fr(fr(f[cf + 12 + lane]! * y) - z0);
+        x = y;
+        let cp = cf + 16 + lane;
+        for (let s = 0; s < nbp; s++) {
+          zp += 8;
+          const y2 = fr(fr(f[cp]! * x) + f[zp]!);
+          f[zp] = fr(fr(fr(f[cp + 4]! * x) - fr(f[cp + 12]! * y2)) + f[zp + 4]!);
+          f[zp + 4] = fr(fr(f[cp + 8]! * x) - fr(f[cp + 16]! * y2));
+          x = y2;
+          cp += 20;
+        }
+        f[rout + c] = x;
+      }
+      boxFill++;
+      if (boxFill === decim) {
+        boxFill = 0;
+        const o = (lfp >> 2) + emitted * lanes;
+        for (let c = 0; c < lanes; c++) {
+          f[o + c] = fr(f[(box >> 2) + c]! * invD);
+          f[(box >> 2) + c] = 0;
+        }
+        emitted++;
+      }
+    }
+    return emitted;
+  }
+
+  car_rows(blk: number, rows: number, rowBytes: number, C: number): void {
+    const f = this.f32;
+    const lanes = rowBytes >> 2;
+    for (let t = 0; t < rows; t++) {
+      const r = (blk >> 2) + t * lanes;
+      const acc = [0, 0, 0, 0];
+      for (let c = 0; c < lanes; c++) acc[c & 3] = fr(acc[c & 3]! + f[r + c]!);
+      const m = fr(fr(fr(acc[0]! + acc[1]!) + fr(acc[2]! + acc[3]!)) / C);
+      for (let c = 0; c < lanes; c++) f[r + c] = fr(f[r + c]! - m);
+    }
+  }
+
+  gather(blk: number, n: number, rowStep: number, rowBytes: number, G: number, gStride: number): void {
+    const f = this.f32;
+    const lanes = rowBytes >> 2;
+    const n4 = Math.ceil(n / 4) * 4;
+    for (let c = 0; c < lanes; c++) {
+      const dst = (G + c * gStride) >> 2;
+      for (let j = 0; j < n4; j++) f[dst + j] = j < n ? f[((blk + j * rowStep) >> 2) + c]! : 0;
+    }
+  }
+
+  hist(x: number, n: number, scale: number, counts: number, nb: number): void {
+    // The kernel counts in four sub-histograms and adds them into the first: the same counts.
+    for (let j = 0; j < n; j++) this.i32[(counts >> 2) + bin(this.f32[(x >> 2) + j]!, scale, nb)]!++;
+  }
+
+  collect(x: number, n: number, scale: number, nb: number, bLo: number, bHi: number, dst: number): number {
+    let m = 0;
+    for (let j = 0; j < n; j++) {
+      const v = this.f32[(x >> 2) + j]!;
+      const b = bin(v, scale, nb);
+      if (b >= bLo && b <= bHi) this.f32[(dst >> 2) + m++] = Math.abs(v);
+    }
+    return m;
+  }
+
+  detect(
+    blk: number, r0: number, rows: number, rowBytes: number, C: number, thr: number, trig: number, active: number,
+    minVal: number, minIdx: number, startIdx: number, dead: number, start: number, maxWidth: number,
+    refractory: number, ev: number, evCap: number, evCount: number,
+  ): number { // prettier-ignore
+    const f = this.f32;
+    const I = this.i32;
+    const d = this.f64;
+    const lanes = rowBytes >> 2;
+    let cnt = I[evCount >> 2]!;
+    let r = r0;
+    for (; r < rows; r++) {
+      if (cnt + C > evCap) break;
+      const row = (blk >> 2) + r * lanes;
+      const idx = start + r;
+      for (let c = 0; c < C; c++) {
+        const y = f[row + c]!;
+        if (y >= f[(trig >> 2) + c]!) continue;
+        const th = f[(thr >> 2) + c]!;
+        if (I[(active >> 2) + c]) {
+          if (y < f[(minVal >> 2) + c]!) {
+            f[(minVal >> 2) + c] = y;
+            d[(minIdx >> 3) + c] = idx;
+          }
+          if (y >= th || idx - d[(startIdx >> 3) + c]! >= maxWidth) {
+            const e = ev + cnt * 16;
+            I[e >> 2] = c;
+            f[(e >> 2) + 1] = f[(minVal >> 2) + c]!;
+            d[(e >> 3) + 1] = d[(minIdx >> 3) + c]!;
+            cnt++;
+            I[(active >> 2) + c] = 0;
+            f[(trig >> 2) + c] = th;
+            d[(dead >> 3) + c] = d[(minIdx >> 3) + c]! + refractory;
+          }
+        } else if (y < th && idx >= d[(dead >> 3) + c]!) {
+          I[(active >> 2) + c] = -1;
+          f[(trig >> 2) + c] = NaN;
+          f[(minVal >> 2) + c] = y;
+          d[(minIdx >> 3) + c] = idx;
+          d[(startIdx >> 3) + c] = idx;
+        }
+      }
+    }
+    I[evCount >> 2] = cnt;
+    return r;
+  }
+
+  chan_sums(G: number, gStride: number, nVec: number, C: number, sums: number, abs: number): void {
+    const f = this.f32;
+    for (let c = 0; c < C; c++) {
+      const p = (G + c * gStride) >> 2;
+      const s1 = [0, 0, 0, 0];
+      const s2 = [0, 0, 0, 0];
+      const s3 = [0, 0, 0, 0];
+      for (let j = 0; j < 4 * nVec; j++) {
+        const v = f[p + j]!;
+        s1[j & 3] = fr(s1[j & 3]! + v);
+        s2[j & 3] = fr(s2[j & 3]! + fr(v * v));
+        s3[j & 3] = fr(s3[j & 3]! + Math.abs(v));
+      }
+      const o = (sums >> 3) + 2 * c;
+      this.f64[o] = this.f64[o]! + hsum(s1);
+      this.f64[o + 1] = this.f64[o + 1]! + hsum(s2);
+      f[(abs >> 2) + c] = hsum(s3);
+    }
+  }
+
+  corr_quads(G: number, gStride: number, nVec: number, quads: number, Q: number, sums: number): void {
+    const f = this.f32;
+    for (let q = 0; q < Q; q++) {
+      const qp = (quads >> 2) + 5 * q;
+      const pa = (G + this.i32[qp]! * gStride) >> 2;
+      for (let k = 0; k < 4; k++) {
+        const pb = (G + this.i32[qp + 1 + k]! * gStride) >> 2;
+        const s = [0, 0, 0, 0];
+        for (let j = 0; j < 4 * nVec; j++) s[j & 3] = fr(s[j & 3]! + fr(f[pa + j]! * f[pb + j]!));
+        const o = (sums >> 3) + 4 * q + k;
+        this.f64[o] = this.f64[o]! + hsum(s);
+      }
+    }
+  }
+
+  lfp_rows(
+    x: number, rows: number, rowBytes: number, z: number, nCoef: number, nNotch: number, bCoef: number,
+    nBands: number, spb: number, pow: number, settle: number, line: number, sc: number,
+  ): void { // prettier-ignore
+    const f = this.f32;
+    const d = this.f64;
+    const lanes = rowBytes >> 2;
+    const zStride = (nNotch + nBands * spb) * 8;
+    for (let t = 0; t < rows; t++) {
+      const sn = d[(sc >> 3) + 2 * t]!;
+      const cs = d[(sc >> 3) + 2 * t + 1]!;
+      for (let c = 0; c < lanes; c++) {
+        const lane = c & 3;
+        const gi = c >> 2;
+        let v = f[(x >> 2) + t * lanes + c]!;
+        // Line: I of lanes 0–1, I of 2–3, Q of 0–1, Q of 2–3 (f64 pairs).
+        const lp = (line >> 3) + gi * 8 + (lane >> 1) * 2 + (lane & 1);
+        d[lp] = d[lp]! + v * sn;
+        d[lp + 4] = d[lp + 4]! + v * cs;
+        let zp = (z >> 2) + gi * zStride + lane;
+        let cp = (nCoef >> 2) + lane;
+        for (let n = 0; n < nNotch; n++, zp += 8, cp += 16) {
+          const z0 = f[zp]!;
+          const z1 = f[zp + 4]!;
+          const u = fr(f[cp]! * v);
+          const y = fr(u + z0);
+          f[zp] = fr(fr(fr(fr(f[cp + 4]! * u) - fr(f[cp + 8]! * y)) + fr(z0 + z0)) + z1);
+          f[zp + 4] = fr(fr(f[cp + 12]! * y) - z0);
+          v = y;
+        }
+        const xn = v;
+        cp = (bCoef >> 2) + lane;
+        let pp = (pow >> 3) + gi * nBands * 4 + lane;
+        for (let b = 0; b < nBands; b++, pp += 4) {
+          v = xn;
+          for (let s = 0; s < spb; s++, zp += 8, cp += 20) {
+            const y = fr(fr(f[cp]! * v) + f[zp]!);
+            f[zp] = fr(fr(fr(f[cp + 4]! * v) - fr(f[cp + 12]! * y)) + f[zp + 4]!);
+            f[zp + 4] = fr(fr(f[cp + 8]! * v) - fr(f[cp + 16]! * y));
+            v = y;
+          }
+          if (t >= settle) d[pp] = d[pp]! + fr(v * v);
+        }
+      }
+    }
+  }
+}
+
+/** (l0 + l1) + (l2 + l3) in single precision. */
+const hsum = (l: number[]): number => fr(fr(l[0]! + l[1]!) + fr(l[2]! + l[3]!));
+
+/** Histogram bin of |x|: min(nb − 1, trunc(|x|·scale)), NaN → 0 (WebAssembly's trunc_sat). */
+function bin(x: number, scale: number, nb: number): number {
+  const b = fr(Math.abs(x) * scale);
+  return b >= nb ? nb - 1 : b | 0;
+}
