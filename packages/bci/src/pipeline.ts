@@ -69,7 +69,11 @@ export function checkRecording(
   const impedance = impedanceTest
     ? measureImpedance(impedanceTest, o.impedance, `${source} impedance test`)
     : null;
-  const checker = new SignalChecker({ sampleRateHz: rec.sampleRateHz, channels: rec.channels }, o, source);
+  const checker = new SignalChecker(
+    { sampleRateHz: rec.sampleRateHz, channels: rec.channels, spikeBand: filter === 'causal' ? 'filter' : 'given' },
+    o,
+    source,
+  );
   if (filter === 'causal') checker.push(rec.dataUv);
   else {
     const C = rec.channelCount;

@@ -29,6 +29,11 @@ import { LFP_BANDS, resolveCheckOptions } from './options.ts';
 export interface StreamLayout {
   sampleRateHz: number;
   channels: RecordingChannel[];
+  /**
+   * 'filter' (default): `push` raw samples and the checker filters the spike band (causal); 'given': the spike band
+   * comes with them through `pushWithSpikeBand` (e.g. a zero-phase band of an offline recording).
+   */
+  spikeBand?: 'filter' | 'given';
 }
 
 /** What the checker measured on one channel (before any verdict). */
@@ -59,8 +64,8 @@ export interface StreamMetrics {
 }
 
 const BANDS = Object.keys(LFP_BANDS) as LfpBand[];
-/** Frames per kernel call (the input buffer in the kernel's memory holds this many: 2 MiB at 1024 channels). */
-const PIECE = 512;
+/** Channels per tile: a tile's spike band over a 0.25 s block at 30 kHz is 0.96 MB, within a core's L2 cache. */
+const TILE = 128;
 /** Histogram bins of the noise median, over [0, 2·mean|x|) (the last one open): median|x| ≈ 0.85·mean|x| for noise. */
 const MEDIAN_BINS = 256;
 
@@ -95,12 +100,15 @@ export class SignalChecker {
   private boxFill = 0;
   private lfpSamples = 0;
   private readonly lfpSettle: number;
+  private readonly lfpBandOrder: { band: LfpBand; decimation: 1 | 4 | 8 }[];
   // Short search: pair p is slot quadSlot[p] of the kernel's quads.
   private readonly pairA: Int32Array;
   private readonly pairB: Int32Array;
   private readonly quadSlot: Int32Array;
   private readonly quadCount: number;
   private corrCount = 0;
+  private readonly bandGiven: boolean;
+  private readonly car: boolean;
 
   constructor(
     layout: StreamLayout,
@@ -118,6 +126,8 @@ export class SignalChecker {
       throw new Error(`${source}: noiseSubsample must be a positive integer, got ${o.noiseSubsample}`);
     this.C = C;
     this.channelCount = C;
+    this.bandGiven = layout.spikeBand === 'given';
+    this.car = o.commonAverageReference && C > 1;
     this.sampleRateHz = fs;
     const hi = Math.min(o.spikeBandHz[1], fs * 0.45);
     this.blockLen = Math.max(16, Math.round(o.noiseBlockS * fs));
@@ -133,6 +143,13 @@ export class SignalChecker {
     this.invD = Math.fround(1 / this.decim);
     this.lfpRate = fs / this.decim;
     this.lfpSettle = Math.round(0.25 * this.lfpRate);
+    // Each band runs at the slowest of LFP rate, /4, /8 that holds it (top ≤ 0.4 of the rate): the mean of 4 or 8
+    // rows is its anti-alias filter (−0.4 dB at the top of gamma, −0.2 dB at the top of beta).
+    this.lfpBandOrder = BANDS.map((band) => {
+      const top = LFP_BANDS[band][1];
+      const decimation: 1 | 4 | 8 = ([8, 4] as const).find((d) => top <= 0.4 * (this.lfpRate / d)) ?? 1;
+      return { band, decimation };
+    }).sort((a, b) => a.decimation - b.decimation);
     // Candidate pairs for the short search, in quads sharing their first channel.
     const mode = o.shortSearch === 'auto' ? (C <= 256 ? 'all' : 'electrode') : o.shortSearch;
     const a: number[] = [];
@@ -166,7 +183,8 @@ export class SignalChecker {
       channelCount: C,
       sampleRateHz: fs,
       blockLen: this.blockLen,
-      pieceFrames: PIECE,
+      tileChannels: 'all', // the common average needs whole rows
+      bandGiven: this.bandGiven,
       noiseSubsample: o.noiseSubsample,
       decim: this.decim,
       spikeNotch: { frequencyHz: o.lineFrequencyHz, quality: o.notchQ },
@@ -176,9 +194,10 @@ export class SignalChecker {
         .filter((f) => f < this.lfpRate * 0.45)
         .map((f) => ({ frequencyHz: f, quality: o.notchQ })),
       lfpRateHz: this.lfpRate,
-      lfpBands: BANDS.map((band) => {
+      lfpBands: this.lfpBandOrder.map(({ band, decimation }) => {
         const [lo, top] = LFP_BANDS[band];
-        return butterSos(2, [lo, Math.min(top, this.lfpRate * 0.45)], 'bandpass', this.lfpRate);
+        const rate = this.lfpRate / decimation;
+        return { sos: butterSos(2, [lo, Math.min(top, rate * 0.45)], 'bandpass', rate), decimation };
       }),
       quadCount: quads.length / 5,
       medianBins: MEDIAN_BINS,
@@ -232,40 +251,25 @@ export class SignalChecker {
     this.ingest(raw, raw.length / this.C, spikeBand);
   }
 
-  /** Copies `frames` time-major rows of C channels to `at` in the kernel's memory (rows of Cp floats). */
+  /** Copies `frames` time-major rows of C channels to `at` in the kernel's memory (rows rawStride apart). */
   private copyRows(src: Float32Array, frames: number, at: number): void {
     const C = this.C;
-    const Cp = this.L.Cp;
-    if (C === Cp) this.f32.set(src.subarray(0, frames * C), at >> 2);
-    else for (let t = 0; t < frames; t++) this.f32.set(src.subarray(t * C, (t + 1) * C), (at >> 2) + t * Cp);
+    const stride = this.L.rawStride >> 2;
+    if (stride === C) this.f32.set(src.subarray(0, frames * C), at >> 2);
+    else for (let t = 0; t < frames; t++) this.f32.set(src.subarray(t * C, (t + 1) * C), (at >> 2) + t * stride);
   }
 
+  /** Collects rows into the block; each full block is checked (`processBlock`). */
   private ingest(raw: Float32Array, frames: number, spikeBand: Float32Array | null): void {
     const C = this.C;
-    for (let t = 0; t < frames; t += PIECE) {
-      const n = Math.min(PIECE, frames - t);
-      this.copyRows(raw.subarray(t * C, (t + n) * C), n, this.L.input);
-      this.ingestPiece(n, spikeBand ? spikeBand.subarray(t * C, (t + n) * C) : null);
-    }
-  }
-
-  /** The piece in the input buffer through the spike band (or the given band) and the LFP, block by block. */
-  private ingestPiece(frames: number, spikeBand: Float32Array | null): void {
-    const L = this.L;
     const B = this.blockLen;
-    const car = this.options.commonAverageReference && this.C > 1;
-    let t = 0;
-    while (t < frames) {
+    if (!spikeBand !== !this.bandGiven)
+      throw new Error(`${this.source}: ${this.bandGiven ? 'this checker takes its spike band given (pushWithSpikeBand)' : 'this checker filters the spike band itself (push)'}`); // prettier-ignore
+    for (let t = 0; t < frames;) {
       const n = Math.min(frames - t, B - this.blockFill);
-      const rows = L.block + this.blockFill * L.rowBytes;
-      const emitted = this.k.spike_rows(
-        L.input + t * L.rowBytes, rows, n, L.rowBytes, L.z, L.coef, L.nbp, L.box, L.railed, this.railThr,
-        L.lfp, this.decim, this.boxFill, this.invD, spikeBand ? 0 : 1,
-      ); // prettier-ignore
-      this.boxFill = (this.boxFill + n) % this.decim;
-      if (spikeBand) this.copyRows(spikeBand.subarray(t * this.C, (t + n) * this.C), n, rows);
-      if (car) this.k.car_rows(rows, n, L.rowBytes, this.C);
-      if (emitted > 0) this.lfpRows(emitted);
+      const at = this.blockFill * this.L.rawStride;
+      this.copyRows(raw.subarray(t * C, (t + n) * C), n, this.L.raw + at);
+      if (spikeBand) this.copyRows(spikeBand.subarray(t * C, (t + n) * C), n, this.L.given + at);
       this.blockFill += n;
       t += n;
       if (this.blockFill === B) {
@@ -273,29 +277,17 @@ export class SignalChecker {
         this.samples += B;
         this.blockFill = 0;
         // Flush the kernel's railed counters (i32) into doubles, block by block.
-        const r = L.railed >> 2;
-        for (let c = 0; c < this.C; c++) this.railedDone[c] = this.railedDone[c]! + this.i32[r + c]!;
-        this.i32.fill(0, r, r + L.Cp);
+        const r = this.L.railed >> 2;
+        for (let c = 0; c < C; c++) this.railedDone[c] = this.railedDone[c]! + this.i32[r + c]!;
+        this.i32.fill(0, r, r + this.L.Cp);
       }
     }
   }
 
-  /** Mains lock-in, notches and band powers over the `n` LFP rows the last spike_rows call wrote. */
-  private lfpRows(n: number): void {
-    const L = this.L;
-    const w = (2 * Math.PI * this.options.lineFrequencyHz) / this.lfpRate;
-    const sc = L.sc >> 3;
-    for (let j = 0; j < n; j++) {
-      const idx = this.lfpSamples + j;
-      this.f64[sc + 2 * j] = Math.sin(w * idx);
-      this.f64[sc + 2 * j + 1] = Math.cos(w * idx);
-    }
-    const settle = Math.max(0, this.lfpSettle - this.lfpSamples);
-    this.k.lfp_rows(L.lfp, n, L.rowBytes, L.lfpZ, L.nCoef, L.nNotch, L.bCoef, L.nBands, L.spb, L.pow, settle, L.line, L.sc); // prettier-ignore
-    this.lfpSamples += n;
-  }
-
-  /** Noise σ, spike detection and correlation sums over the first `len` rows of the block. */
+  /**
+   * Checks the first `len` rows of the block, tile by tile (the tile's spike band stays in cache): raw sums and
+   * LFP, spike band, noise σ, threshold crossings, correlation sums; then the correlations of the candidate pairs.
+   */
   private processBlock(len: number): void {
     const C = this.C;
     const L = this.L;
@@ -303,33 +295,63 @@ export class SignalChecker {
     const step = this.options.noiseSubsample;
     const n = Math.ceil(len / step);
     const nVec = Math.ceil(n / 4);
-    k.gather(L.block, n, step * L.rowBytes, L.rowBytes, L.G, L.gStride, L.zero);
-    k.chan_sums(L.G, L.gStride, nVec, C, L.chan, L.sums);
-    const sig = new Float64Array(C);
-    const thr = L.thr >> 2;
-    const trig = L.trig >> 2;
-    const active = L.active >> 2;
-    for (let c = 0; c < C; c++) {
-      const sigma = this.medianAbs(c, n) * MAD_TO_SIGMA;
-      sig[c] = sigma;
-      this.sigmas[c]!.push(sigma);
-      this.f32[thr + c] = -this.options.thresholdSigma * sigma;
-      this.f32[trig + c] = this.i32[active + c] ? NaN : this.f32[thr + c]!;
+    // LFP rows of this block: their mains phases.
+    const nLfp = Math.floor((this.boxFill + len) / this.decim);
+    const w = (2 * Math.PI * this.options.lineFrequencyHz) / this.lfpRate;
+    for (let j = 0; j < nLfp; j++) {
+      const idx = this.lfpSamples + j;
+      this.f64[(L.sc >> 3) + 2 * j] = Math.sin(w * idx);
+      this.f64[(L.sc >> 3) + 2 * j + 1] = Math.cos(w * idx);
     }
-    const evCount = L.evCount >> 2;
-    for (let r = 0; r < len;) {
-      this.i32[evCount] = 0;
-      r = k.detect(
-        L.block, r, len, L.rowBytes, C, L.thr, L.trig, L.active, L.minVal, L.minIdx, L.startIdx, L.dead, this.samples,
-        this.maxWidth, this.refractory, L.ev, L.evCap, L.evCount,
+    const settle = Math.max(0, this.lfpSettle - this.lfpSamples);
+    const sig = new Float64Array(C);
+    const zStride = (1 + L.nbp) * 32;
+    const lfpZStride = (L.nNotch + L.nBands * L.spb) * 32 + 32;
+    for (let c0 = 0; c0 < C; c0 += L.tile) {
+      const ct = Math.min(L.tile, C - c0);
+      const g0 = c0 / 4;
+      k.spike_rows(
+        L.raw + 4 * c0, L.rawStride, L.band, L.tileBytes, L.tileBytes, len, L.z + g0 * zStride, L.coef, L.nbp,
+        L.box + 4 * c0, L.railed + 4 * c0, this.railThr, L.lfp, this.decim, this.boxFill, this.invD,
+        this.bandGiven ? 0 : 1, L.given + 4 * c0,
       ); // prettier-ignore
-      const m = this.i32[evCount]!;
-      for (let e = 0; e < m; e++) {
-        const c = this.i32[(L.ev >> 2) + 4 * e]!;
-        this.spikeTimes[c]!.push(this.f64[(L.ev >> 3) + 2 * e + 1]!);
-        this.spikeAmps[c]!.push(-this.f32[(L.ev >> 2) + 4 * e + 1]! / sig[c]!);
+      if (nLfp > 0)
+        k.lfp_rows(
+          L.lfp, nLfp, L.tileBytes, L.lfpZ + g0 * lfpZStride, L.nCoef, L.nNotch, L.bCoef, L.n1, L.n4, L.n8, L.spb,
+          L.pow + g0 * L.nBands * 32, settle, L.line + g0 * 64, L.sc, this.lfpSamples % 8,
+        ); // prettier-ignore
+      if (this.car) k.car_rows(L.band, len, L.tileBytes, C);
+      const G = L.G + c0 * L.gStride;
+      k.gather(L.band, n, step * L.tileBytes, L.tileBytes, G, L.gStride, L.zero);
+      k.chan_sums(G, L.gStride, nVec, ct, L.chan + 16 * c0, L.sums + 4 * c0);
+      const thr = L.thr >> 2;
+      const trig = L.trig >> 2;
+      const active = L.active >> 2;
+      for (let c = c0; c < c0 + ct; c++) {
+        const sigma = this.medianAbs(c, n) * MAD_TO_SIGMA;
+        sig[c] = sigma;
+        this.sigmas[c]!.push(sigma);
+        this.f32[thr + c] = -this.options.thresholdSigma * sigma;
+        this.f32[trig + c] = this.i32[active + c] ? NaN : this.f32[thr + c]!;
+      }
+      const evCount = L.evCount >> 2;
+      for (let r = 0; r < len;) {
+        this.i32[evCount] = 0;
+        r = k.detect(
+          L.band, r, len, L.tileBytes, ct, L.thr + 4 * c0, L.trig + 4 * c0, L.active + 4 * c0, L.minVal + 4 * c0,
+          L.minIdx + 8 * c0, L.startIdx + 8 * c0, L.dead + 8 * c0, this.samples, this.maxWidth, this.refractory,
+          L.ev, L.evCap, L.evCount,
+        ); // prettier-ignore
+        const m = this.i32[evCount]!;
+        for (let e = 0; e < m; e++) {
+          const c = c0 + this.i32[(L.ev >> 2) + 4 * e]!;
+          this.spikeTimes[c]!.push(this.f64[(L.ev >> 3) + 2 * e + 1]!);
+          this.spikeAmps[c]!.push(-this.f32[(L.ev >> 2) + 4 * e + 1]! / sig[c]!);
+        }
       }
     }
+    this.boxFill = (this.boxFill + len) % this.decim;
+    this.lfpSamples += nLfp;
     k.corr_quads(L.G, L.gStride, nVec, L.quads, this.quadCount, L.quadSums);
     this.corrCount += n;
   }
@@ -357,29 +379,24 @@ export class SignalChecker {
   metrics(): StreamMetrics {
     const C = this.C;
     const L = this.L;
-    // Process the partial block on saved state, then roll back.
+    // Process the partial block on a snapshot of the state, then roll back.
     let restore: (() => void) | null = null;
     if (this.blockFill > 0) {
       const spikes = this.spikeTimes.map((x) => x.length);
-      const chan = this.f64.slice(L.chan >> 3, (L.chan >> 3) + 2 * L.Cp);
-      const quads = this.f64.slice(L.quadSums >> 3, (L.quadSums >> 3) + 4 * this.quadCount);
       const bytes = new Uint8Array(this.k.buffer);
-      const state = bytes.slice(L.thr, L.ev); // thr … dead are contiguous
-      const count = this.corrCount;
+      const state = bytes.slice(L.stateStart, L.stateEnd);
+      const saved = [this.corrCount, this.boxFill, this.lfpSamples] as const;
       this.processBlock(this.blockFill);
       restore = () => {
         this.spikeTimes.forEach((x, c) => (x.length = spikes[c]!));
         this.spikeAmps.forEach((x, c) => (x.length = spikes[c]!));
         this.sigmas.forEach((x) => x.pop());
-        this.f64.set(chan, L.chan >> 3);
-        this.f64.set(quads, L.quadSums >> 3);
-        bytes.set(state, L.thr);
-        this.corrCount = count;
+        bytes.set(state, L.stateStart);
+        [this.corrCount, this.boxFill, this.lfpSamples] = saved;
       };
     }
     const total = this.samples + this.blockFill;
     const durationS = total / this.sampleRateHz;
-    const lfpCount = Math.max(0, this.lfpSamples - this.lfpSettle);
     const channels: ChannelMetrics[] = [];
     const spikeSamples: number[][] = [];
     const best: { p: number; r: number }[] = Array.from({ length: C }, () => ({ p: -1, r: -Infinity }));
@@ -411,9 +428,11 @@ export class SignalChecker {
       const gi = c >> 2;
       const lane = c & 3;
       const pow = {} as LfpBandPower;
-      BANDS.forEach((b, bi) => {
+      this.lfpBandOrder.forEach(({ band, decimation: d }, bi) => {
         const sum = this.f64[(L.pow >> 3) + (gi * L.nBands + bi) * 4 + lane]!;
-        pow[b] = lfpCount ? sum / lfpCount : 0;
+        // Outputs counted: rows i ≥ settle with i mod d = d − 1.
+        const n = Math.max(0, Math.floor(this.lfpSamples / d) - Math.floor(this.lfpSettle / d));
+        pow[band] = n ? sum / n : 0;
       });
       const lp = (L.line >> 3) + gi * 8 + lane;
       const li = this.lfpSamples ? (2 * this.f64[lp]!) / this.lfpSamples : 0;

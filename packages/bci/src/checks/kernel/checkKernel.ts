@@ -9,7 +9,7 @@ import { JsCheckKernel } from './checkKernelJs.ts';
 
 export interface CheckKernel {
   readonly buffer: ArrayBuffer;
-  spike_rows(inP: number, out: number, rows: number, rowBytes: number, z: number, coef: number, nbp: number, box: number, railed: number, railThr: number, lfp: number, decim: number, boxFill: number, invD: number, filter: number): number; // prettier-ignore
+  spike_rows(inP: number, inStride: number, out: number, outStride: number, rowBytes: number, rows: number, z: number, coef: number, nbp: number, box: number, railed: number, railThr: number, lfp: number, decim: number, boxFill: number, invD: number, filter: number, copy: number): number; // prettier-ignore
   car_rows(blk: number, rows: number, rowBytes: number, C: number): void;
   gather(blk: number, n: number, rowStep: number, rowBytes: number, G: number, gStride: number, zero: number): void;
   hist(x: number, n: number, scale: number, counts: number, nb: number): void;
@@ -17,7 +17,7 @@ export interface CheckKernel {
   detect(blk: number, r0: number, rows: number, rowBytes: number, C: number, thr: number, trig: number, active: number, minVal: number, minIdx: number, startIdx: number, dead: number, start: number, maxWidth: number, refractory: number, ev: number, evCap: number, evCount: number): number; // prettier-ignore
   chan_sums(G: number, gStride: number, nVec: number, C: number, sums: number, abs: number): void;
   corr_quads(G: number, gStride: number, nVec: number, quads: number, Q: number, sums: number): void;
-  lfp_rows(x: number, rows: number, rowBytes: number, z: number, nCoef: number, nNotch: number, bCoef: number, nBands: number, spb: number, pow: number, settle: number, line: number, sc: number): void; // prettier-ignore
+  lfp_rows(x: number, rows: number, rowBytes: number, z: number, nCoef: number, nNotch: number, bCoef: number, n1: number, n4: number, n8: number, spb: number, pow: number, settle: number, line: number, sc: number, phase: number): void; // prettier-ignore
 }
 
 const EXPORTS = ['spike_rows', 'car_rows', 'gather', 'hist', 'collect', 'detect', 'chan_sums', 'corr_quads', 'lfp_rows'] as const; // prettier-ignore

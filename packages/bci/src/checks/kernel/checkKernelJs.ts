@@ -22,8 +22,9 @@ export class JsCheckKernel implements CheckKernel {
   }
 
   spike_rows(
-    inP: number, out: number, rows: number, rowBytes: number, z: number, coef: number, nbp: number, box: number,
-    railed: number, railThr: number, lfp: number, decim: number, boxFill: number, invD: number, filter: number,
+    inP: number, inStride: number, out: number, outStride: number, rowBytes: number, rows: number, z: number,
+    coef: number, nbp: number, box: number, railed: number, railThr: number, lfp: number, decim: number,
+    boxFill: number, invD: number, filter: number, copy: number,
   ): number { // prettier-ignore
     const f = this.f32;
     const I = this.i32;
@@ -32,31 +33,32 @@ export class JsCheckKernel implements CheckKernel {
     const cf = coef >> 2;
     let emitted = 0;
     for (let t = 0; t < rows; t++) {
-      const rin = (inP >> 2) + t * lanes;
-      const rout = (out >> 2) + t * lanes;
+      const rin = (inP + t * inStride) >> 2;
+      const rout = (out + t * outStride) >> 2;
       for (let c = 0; c < lanes; c++) {
         let x = f[rin + c]!;
         f[(box >> 2) + c] = fr(f[(box >> 2) + c]! + x);
         if (Math.abs(x) >= railThr) I[(railed >> 2) + c]!++;
-        if (!filter) continue;
-        const lane = c & 3;
-        let zp = (z >> 2) + (c >> 2) * zStride + lane;
-        const z0 = f[zp]!;
-        const z1 = f[zp + 4]!;
-        const u = fr(f[cf + lane]! * x);
-        const y = fr(u + z0);
-        f[zp] = fr(fr(fr(fr(f[cf + 4 + lane]! * u) - fr(f[cf + 8 + lane]! * y)) + fr(z0 + z0)) + z1);
-        f[zp + 4] = fr(fr(f[cf + 12 + lane]! * y) - z0);
-        x = y;
-        let cp = cf + 16 + lane;
-        for (let s = 0; s < nbp; s++) {
-          zp += 8;
-          const y2 = fr(fr(f[cp]! * x) + f[zp]!);
-          f[zp] = fr(fr(fr(f[cp + 4]! * x) - fr(f[cp + 12]! * y2)) + f[zp + 4]!);
-          f[zp + 4] = fr(fr(f[cp + 8]! * x) - fr(f[cp + 16]! * y2));
-          x = y2;
-          cp += 20;
-        }
+        if (filter) {
+          const lane = c & 3;
+          let zp = (z >> 2) + (c >> 2) * zStride + lane;
+          const z0 = f[zp]!;
+          const z1 = f[zp + 4]!;
+          const u = fr(f[cf + lane]! * x);
+          const y = fr(u + z0);
+          f[zp] = fr(fr(fr(fr(f[cf + 4 + lane]! * u) - fr(f[cf + 8 + lane]! * y)) + fr(z0 + z0)) + z1);
+          f[zp + 4] = fr(fr(f[cf + 12 + lane]! * y) - z0);
+          x = y;
+          let cp = cf + 16 + lane;
+          for (let s = 0; s < nbp; s++) {
+            zp += 8;
+            const y2 = fr(fr(f[cp]! * x) + f[zp]!);
+            f[zp] = fr(fr(fr(f[cp + 4]! * x) - fr(f[cp + 12]! * y2)) + f[zp + 4]!);
+            f[zp + 4] = fr(fr(f[cp + 8]! * x) - fr(f[cp + 16]! * y2));
+            x = y2;
+            cp += 20;
+          }
+        } else x = f[((copy + t * inStride) >> 2) + c]!;
         f[rout + c] = x;
       }
       boxFill++;
@@ -193,22 +195,26 @@ export class JsCheckKernel implements CheckKernel {
   }
 
   lfp_rows(
-    x: number, rows: number, rowBytes: number, z: number, nCoef: number, nNotch: number, bCoef: number,
-    nBands: number, spb: number, pow: number, settle: number, line: number, sc: number,
+    x: number, rows: number, rowBytes: number, z: number, nCoef: number, nNotch: number, bCoef: number, n1: number,
+    n4: number, n8: number, spb: number, pow: number, settle: number, line: number, sc: number, phase: number,
   ): void { // prettier-ignore
     const f = this.f32;
     const d = this.f64;
     const lanes = rowBytes >> 2;
-    const zStride = (nNotch + nBands * spb) * 8;
+    const nb = n1 + n4 + n8;
+    const zStride = (nNotch + nb * spb) * 8 + 8; // floats per group
     for (let t = 0; t < rows; t++) {
       const sn = d[(sc >> 3) + 2 * t]!;
       const cs = d[(sc >> 3) + 2 * t + 1]!;
+      const acc = t >= settle;
+      const e4 = ((phase + t) & 3) === 3;
+      const e8 = ((phase + t) & 7) === 7;
       for (let c = 0; c < lanes; c++) {
         const lane = c & 3;
         const gi = c >> 2;
         let v = f[(x >> 2) + t * lanes + c]!;
         // Line: I of lanes 0–1, I of 2–3, Q of 0–1, Q of 2–3 (f64 pairs).
-        const lp = (line >> 3) + gi * 8 + (lane >> 1) * 2 + (lane & 1);
+        const lp = (line >> 3) + gi * 8 + lane;
         d[lp] = d[lp]! + v * sn;
         d[lp + 4] = d[lp + 4]! + v * cs;
         let zp = (z >> 2) + gi * zStride + lane;
@@ -223,18 +229,29 @@ export class JsCheckKernel implements CheckKernel {
           v = y;
         }
         const xn = v;
+        const zb = zp + nb * spb * 8;
+        const b4 = fr(f[zb]! + xn);
+        const b8 = fr(f[zb + 4]! + xn);
+        f[zb] = e4 ? 0 : b4;
+        f[zb + 4] = e8 ? 0 : b8;
         cp = (bCoef >> 2) + lane;
-        let pp = (pow >> 3) + gi * nBands * 4 + lane;
-        for (let b = 0; b < nBands; b++, pp += 4) {
-          v = xn;
-          for (let s = 0; s < spb; s++, zp += 8, cp += 20) {
-            const y = fr(fr(f[cp]! * v) + f[zp]!);
-            f[zp] = fr(fr(fr(f[cp + 4]! * v) - fr(f[cp + 12]! * y)) + f[zp + 4]!);
-            f[zp + 4] = fr(fr(f[cp + 8]! * v) - fr(f[cp + 16]! * y));
-            v = y;
+        let pp = (pow >> 3) + gi * nb * 4 + lane;
+        const bands = (input: number, count: number, on: boolean): void => {
+          for (let b = 0; b < count; b++, pp += 4) {
+            let w = input;
+            for (let s = 0; s < spb; s++, zp += 8, cp += 20) {
+              if (!on) continue;
+              const y = fr(fr(f[cp]! * w) + f[zp]!);
+              f[zp] = fr(fr(fr(f[cp + 4]! * w) - fr(f[cp + 12]! * y)) + f[zp + 4]!);
+              f[zp + 4] = fr(fr(f[cp + 8]! * w) - fr(f[cp + 16]! * y));
+              w = y;
+            }
+            if (on && acc) d[pp] = d[pp]! + fr(w * w);
           }
-          if (t >= settle) d[pp] = d[pp]! + fr(v * v);
-        }
+        };
+        bands(xn, n1, true);
+        bands(fr(b4 * 0.25), n4, e4);
+        bands(fr(b8 * 0.125), n8, e8);
       }
     }
   }

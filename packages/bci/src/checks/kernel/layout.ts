@@ -1,6 +1,6 @@
 /**
  * Where everything of a streaming check lives in the kernel's memory (byte offsets, 16-byte aligned), and the
- * filter coefficients written there as f32x4 splats. Rows are time-major with Cp = C rounded up to 4 channels; the
+ * filter coefficients written there as f32x4 splats. Rows are time-major with Cp = C rounded up to 16 channels; the
  * pad channels read 0 and are never reported.
  */
 import type { Sos } from '../../dsp/butter.ts';
@@ -16,8 +16,10 @@ export interface CheckLayoutSpec {
   sampleRateHz: number;
   /** Frames per noise block. */
   blockLen: number;
-  /** Frames per kernel call (the input buffer holds this many). */
-  pieceFrames: number;
+  /** Channels per tile (the spike band of a tile over a block stays in the core's L2 cache), or 'all'. */
+  tileChannels: number | 'all';
+  /** Whether the spike band is given (a second block of rows holds it) rather than filtered here. */
+  bandGiven: boolean;
   /** Every n-th block row goes to the channel-major noise/correlation copy. */
   noiseSubsample: number;
   decim: number;
@@ -25,8 +27,11 @@ export interface CheckLayoutSpec {
   spikeBandPass: Sos;
   lfpNotches: NotchSpec[];
   lfpRateHz: number;
-  /** One band-pass per LFP band, all with the same number of sections. */
-  lfpBands: Sos[];
+  /**
+   * One band-pass per LFP band (all with the same number of sections), each run on the mean of `decimation` LFP
+   * rows (1, 4 or 8; designed for that rate), in kernel order: decimation 1, then 4, then 8.
+   */
+  lfpBands: { sos: Sos; decimation: 1 | 4 | 8 }[];
   /** Pairs for the short search, grouped four per first channel. */
   quadCount: number;
   medianBins: number;
@@ -37,36 +42,39 @@ export interface CheckLayout {
   C: number;
   Cp: number;
   rowBytes: number;
-  groups: number;
+  /** Bytes between raw (and given) rows: one line more than a row, so that rows 4 KiB apart do not all fall into
+   * the same cache sets when a tile reads down a column. */
+  rawStride: number;
+  /** Channels per tile (a multiple of 16 dividing Cp) and bytes per tile row. */
+  tile: number;
+  tileBytes: number;
   /** Spike band sections after the notch. */
   nbp: number;
   /** LFP sections per band. */
   spb: number;
   nBands: number;
+  /** LFP bands per rate (full, /4, /8). */
+  n1: number;
+  n4: number;
+  n8: number;
   nNotch: number;
+  /** LFP rows one block can give. */
   lfpCap: number;
   /** Rows in the channel-major copy of a full block, and bytes per channel there (a multiple of 16). */
   gRows: number;
   gStride: number;
   evCap: number;
-  coef: number;
+  /** [stateStart, stateEnd): everything the kernels change that outlives a block (snapshots for partial reports). */
+  stateStart: number;
+  stateEnd: number;
   z: number;
   box: number;
   railed: number;
-  input: number;
-  block: number;
-  lfp: number;
-  sc: number;
   lfpZ: number;
-  nCoef: number;
-  bCoef: number;
   pow: number;
   line: number;
-  G: number;
-  sums: number;
-  zero: number;
-  counts: number;
-  sel: number;
+  chan: number;
+  quadSums: number;
   thr: number;
   trig: number;
   active: number;
@@ -74,11 +82,24 @@ export interface CheckLayout {
   minIdx: number;
   startIdx: number;
   dead: number;
+  coef: number;
+  nCoef: number;
+  bCoef: number;
+  /** Raw rows of the current block (B × rowBytes), the given spike band (same, or 0 bytes), the spike band of one
+   * tile (B × tileBytes). */
+  raw: number;
+  given: number;
+  band: number;
+  lfp: number;
+  sc: number;
+  G: number;
+  sums: number;
+  zero: number;
+  counts: number;
+  sel: number;
   ev: number;
   evCount: number;
-  chan: number;
   quads: number;
-  quadSums: number;
 }
 
 export function checkLayout(s: CheckLayoutSpec): CheckLayout {
@@ -86,12 +107,20 @@ export function checkLayout(s: CheckLayoutSpec): CheckLayout {
   const Cp = Math.ceil(C / 16) * 16; // whole 64-byte lines per row
   const rowBytes = Cp * 4;
   const groups = Cp / 4;
+  const tile = s.tileChannels === 'all' ? Cp : Math.min(Cp, s.tileChannels);
+  const rawStride = tile === Cp ? rowBytes : rowBytes + 64;
+  if (tile % 16 || Cp % tile) throw new Error(`check layout: ${tile} channels per tile do not divide ${Cp}`);
+  const tileBytes = tile * 4;
   const nbp = s.spikeBandPass.length / 6;
-  const spb = s.lfpBands.length ? s.lfpBands[0]!.length / 6 : 0;
-  if (s.lfpBands.some((b) => b.length / 6 !== spb)) throw new Error('check layout: LFP bands differ in sections');
+  const spb = s.lfpBands.length ? s.lfpBands[0]!.sos.length / 6 : 0;
+  if (s.lfpBands.some((b) => b.sos.length / 6 !== spb)) throw new Error('check layout: LFP bands differ in sections');
   const nBands = s.lfpBands.length;
+  const count = (d: number): number => s.lfpBands.filter((b) => b.decimation === d).length;
+  const [n1, n4, n8] = [count(1), count(4), count(8)];
+  const order = s.lfpBands.map((b) => b.decimation);
+  if (order.some((d, i) => i > 0 && d < order[i - 1]!)) throw new Error('check layout: LFP bands out of rate order');
   const nNotch = s.lfpNotches.length;
-  const lfpCap = Math.ceil(s.pieceFrames / s.decim) + 1;
+  const lfpCap = Math.ceil(s.blockLen / s.decim) + 1;
   const gRows = Math.ceil(s.blockLen / s.noiseSubsample);
   const gStride = Math.ceil(gRows / 4) * 16;
   const evCap = Math.max(4096, 2 * Cp);
@@ -101,26 +130,16 @@ export function checkLayout(s: CheckLayoutSpec): CheckLayout {
     off += Math.ceil(bytes / 16) * 16;
     return p;
   };
-  const l = {
-    C, Cp, rowBytes, groups, nbp, spb, nBands, nNotch, lfpCap, gRows, gStride, evCap,
-    coef: alloc(64 + nbp * 80),
+  const stateStart = off;
+  const state = {
     z: alloc(groups * (1 + nbp) * 32),
     box: alloc(rowBytes),
     railed: alloc(rowBytes),
-    input: alloc(s.pieceFrames * rowBytes),
-    block: alloc(s.blockLen * rowBytes),
-    lfp: alloc(lfpCap * rowBytes),
-    sc: alloc(lfpCap * 16),
-    lfpZ: alloc(groups * (nNotch + nBands * spb) * 32),
-    nCoef: alloc(nNotch * 64),
-    bCoef: alloc(nBands * spb * 80),
+    lfpZ: alloc(groups * ((nNotch + nBands * spb) * 32 + 32)), // + the two box sums
     pow: alloc(groups * nBands * 32),
     line: alloc(groups * 64),
-    G: alloc((Cp + 1) * gStride), // row Cp stays 0: the partner of padded quads
-    sums: alloc(Cp * 4),
-    zero: alloc(64), // a zero line: rows past the end of a gather read it
-    counts: alloc(4 * s.medianBins * 4),
-    sel: alloc(gRows * 4 + 16),
+    chan: alloc(Cp * 16),
+    quadSums: alloc(s.quadCount * 32),
     thr: alloc(Cp * 4),
     trig: alloc(Cp * 4),
     active: alloc(Cp * 4),
@@ -128,11 +147,27 @@ export function checkLayout(s: CheckLayoutSpec): CheckLayout {
     minIdx: alloc(Cp * 8),
     startIdx: alloc(Cp * 8),
     dead: alloc(Cp * 8),
+  };
+  const stateEnd = off;
+  const l = {
+    C, Cp, rowBytes, rawStride, tile, tileBytes, nbp, spb, nBands, n1, n4, n8, nNotch, lfpCap, gRows, gStride, evCap, stateStart, stateEnd,
+    ...state,
+    coef: alloc(64 + nbp * 80),
+    nCoef: alloc(nNotch * 64),
+    bCoef: alloc(nBands * spb * 80),
+    raw: alloc(s.blockLen * rawStride),
+    given: alloc(s.bandGiven ? s.blockLen * rawStride : 0),
+    band: alloc(s.blockLen * tileBytes),
+    lfp: alloc(lfpCap * tileBytes),
+    sc: alloc(lfpCap * 16),
+    G: alloc((Cp + 1) * gStride), // row Cp stays 0: the partner of padded quads
+    sums: alloc(Cp * 4),
+    zero: alloc(64), // a zero line: rows past the end of a gather read it
+    counts: alloc(4 * s.medianBins * 4),
+    sel: alloc(gRows * 4 + 16),
     ev: alloc(evCap * 16),
     evCount: alloc(16),
-    chan: alloc(Cp * 16),
     quads: alloc(s.quadCount * 20),
-    quadSums: alloc(s.quadCount * 32),
     bytes: 0,
   }; // prettier-ignore
   l.bytes = off;
@@ -154,5 +189,5 @@ export function writeCoefficients(buf: ArrayBuffer, l: CheckLayout, s: CheckLayo
   notch(l.coef, s.spikeNotch, s.sampleRateHz);
   sections(l.coef + 64, s.spikeBandPass);
   s.lfpNotches.forEach((n, i) => notch(l.nCoef + 64 * i, n, s.lfpRateHz));
-  s.lfpBands.forEach((b, i) => sections(l.bCoef + 80 * l.spb * i, b));
+  s.lfpBands.forEach((b, i) => sections(l.bCoef + 80 * l.spb * i, b.sos));
 }

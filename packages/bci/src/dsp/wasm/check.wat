@@ -1,5 +1,5 @@
 ;; The streaming signal check's kernels (see src/checks/kernel/): time-major Float32 rows of Cp channels (Cp a
-;; multiple of 4, rowBytes = 4·Cp), four channels per f32x4, in single precision without fused multiply-add. The
+;; multiple of 16, rowBytes = 4·Cp), four channels per f32x4, in single precision without fused multiply-add. The
 ;; JavaScript reference (src/checks/kernel/checkKernelJs.ts) does the same operations in the same order with
 ;; Math.fround, so both give the same bits; tests check that.
 ;;
@@ -12,14 +12,17 @@
 (module
   (import "env" "memory" (memory 1))
 
-  ;; Spike band over `rows` rows: box[c] += x and railed[c] += (|x| ≥ railThr) on the raw input; with `filter`,
-  ;; the notch then `nbp` band-pass sections, written to `out`. Every `decim` rows (counting on from `boxFill`) a
-  ;; row box·invD goes to `lfp` and the box restarts. Returns how many LFP rows were written. Two groups (8
-  ;; channels) per step share the coefficient loads (rowBytes is a multiple of 64).
+  ;; Spike band of one tile over `rows` rows (rowBytes per row, a multiple of 32; input and output rows inStride and
+  ;; outStride apart): box[c] += x and railed[c] += (|x| ≥ railThr) on the raw input; then with `filter` the notch
+  ;; and `nbp` band-pass sections to `out`, else a copy of the rows at `copy` (inStride apart: a given band). Every
+  ;; `decim` rows (counting on from `boxFill`) a row box·invD goes to `lfp` (rowBytes apart) and the box restarts.
+  ;; Returns how many LFP rows were written. Two groups (8 channels) per step share the coefficient loads (four
+  ;; measured no faster).
   (func (export "spike_rows")
-    (param $in i32) (param $out i32) (param $rows i32) (param $rowBytes i32) (param $z i32) (param $coef i32)
-    (param $nbp i32) (param $box i32) (param $railed i32) (param $railThr f32) (param $lfp i32) (param $decim i32)
-    (param $boxFill i32) (param $invD f32) (param $filter i32) (result i32)
+    (param $in i32) (param $inStride i32) (param $out i32) (param $outStride i32) (param $rowBytes i32)
+    (param $rows i32) (param $z i32) (param $coef i32) (param $nbp i32) (param $box i32) (param $railed i32)
+    (param $railThr f32) (param $lfp i32) (param $decim i32) (param $boxFill i32) (param $invD f32)
+    (param $filter i32) (param $copy i32) (result i32)
     (local $t i32) (local $g i32) (local $zp i32) (local $cp i32) (local $s i32) (local $rv v128) (local $p i32)
     (local $zStride i32) (local $emitted i32) (local $inv v128) (local $zq i32)
     (local $k0 v128) (local $k1 v128) (local $k2 v128) (local $k3 v128) (local $k4 v128)
@@ -48,8 +51,12 @@
             (local.set $p (i32.add (local.get $railed) (local.get $g)))
             (v128.store offset=16 (local.get $p)
               (i32x4.sub (v128.load offset=16 (local.get $p)) (f32x4.ge (f32x4.abs (local.get $xb)) (local.get $rv))))
-            (if (local.get $filter)
+            (if (i32.eqz (local.get $filter))
               (then
+                (v128.store (i32.add (local.get $out) (local.get $g)) (v128.load (i32.add (local.get $copy) (local.get $g))))
+                (v128.store offset=16 (i32.add (local.get $out) (local.get $g))
+                  (v128.load offset=16 (i32.add (local.get $copy) (local.get $g)))))
+              (else
                 ;; Notch (delta form).
                 (local.set $k0 (v128.load (local.get $coef)))
                 (local.set $k1 (v128.load offset=16 (local.get $coef)))
@@ -133,8 +140,9 @@
                 (br $bl)))
             (local.set $lfp (i32.add (local.get $lfp) (local.get $rowBytes)))
             (local.set $emitted (i32.add (local.get $emitted) (i32.const 1)))))
-        (local.set $in (i32.add (local.get $in) (local.get $rowBytes)))
-        (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+        (local.set $in (i32.add (local.get $in) (local.get $inStride)))
+        (local.set $copy (i32.add (local.get $copy) (local.get $inStride)))
+        (local.set $out (i32.add (local.get $out) (local.get $outStride)))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $tl)))
     (local.get $emitted))
@@ -535,39 +543,47 @@
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $ql))))
 
-  ;; LFP rows (the boxcar-decimated signal): per group of 4 channels, mains lock-in in double (line + 64g: I of
-  ;; lanes 0–1, I of 2–3, Q of 0–1, Q of 2–3; sc = (sin, cos) f64 per row), `nNotch` notches (delta form, 64-byte
-  ;; coefficients), then `nBands` band-passes of `spb` sections each (80-byte coefficients) from the notched
-  ;; signal; from row `settle` on, pow (per group and band 32 bytes: lanes 0–1, 2–3) += y² (squared in single,
-  ;; added in double). State per group: notches, then bands, 32 bytes per section.
+;; LFP rows (the boxcar-decimated signal), rowBytes per row (rows rowBytes apart), per group of 4 channels: mains
+  ;; lock-in in double (line + 64g: I of lanes 0–1, I of 2–3, Q of 0–1, Q of 2–3; sc = (sin, cos) f64 per row),
+  ;; `nNotch` notches (delta form, 64-byte coefficients), then band-passes of `spb` sections each (80-byte
+  ;; coefficients) in three rates: n1 bands on every row, n4 on the mean of 4 rows and n8 on the mean of 8 rows
+  ;; (emitted at the rows whose absolute index, phase + t, is 3 mod 4 and 7 mod 8). From row `settle` on, pow (per
+  ;; group and band 32 bytes: lanes 0–1, 2–3) += y² (squared in single, added in double). State per group: notches,
+  ;; bands (32 bytes per section), then the two running box sums (16 bytes each).
   (func (export "lfp_rows")
     (param $x i32) (param $rows i32) (param $rowBytes i32) (param $z i32) (param $nCoef i32) (param $nNotch i32)
-    (param $bCoef i32) (param $nBands i32) (param $spb i32) (param $pow i32) (param $settle i32) (param $line i32)
-    (param $sc i32)
+    (param $bCoef i32) (param $n1 i32) (param $n4 i32) (param $n8 i32) (param $spb i32) (param $pow i32)
+    (param $settle i32) (param $line i32) (param $sc i32) (param $phase i32)
     (local $t i32) (local $g i32) (local $v v128) (local $y v128) (local $u v128) (local $z0 v128) (local $z1 v128)
     (local $xn v128) (local $lo v128) (local $hi v128) (local $sn v128) (local $cs v128) (local $zp i32) (local $cp i32)
-    (local $n i32) (local $b i32) (local $s i32) (local $lp i32) (local $pp i32) (local $gi i32) (local $acc i32)
+    (local $n i32) (local $pp i32) (local $gi i32) (local $acc i32) (local $p i32) (local $e4 i32) (local $e8 i32)
+    (local $zStride i32) (local $sec i32) (local $zb i32)
+    (local.set $sec (i32.mul (i32.add (i32.add (local.get $n1) (local.get $n4)) (local.get $n8)) (local.get $spb)))
+    (local.set $zStride (i32.add (i32.shl (i32.add (local.get $nNotch) (local.get $sec)) (i32.const 5)) (i32.const 32)))
     (block $tdone
       (loop $tl
         (br_if $tdone (i32.ge_u (local.get $t) (local.get $rows)))
         (local.set $sn (f64x2.splat (f64.load (local.get $sc))))
         (local.set $cs (f64x2.splat (f64.load offset=8 (local.get $sc))))
         (local.set $acc (i32.ge_u (local.get $t) (local.get $settle)))
-        (local.set $zp (local.get $z))
+        (local.set $p (i32.add (local.get $phase) (local.get $t)))
+        (local.set $e4 (i32.eq (i32.and (local.get $p) (i32.const 3)) (i32.const 3)))
+        (local.set $e8 (i32.eq (i32.and (local.get $p) (i32.const 7)) (i32.const 7)))
         (local.set $g (i32.const 0))
         (local.set $gi (i32.const 0))
         (block $gdone
           (loop $gl
             (br_if $gdone (i32.ge_u (local.get $g) (local.get $rowBytes)))
+            (local.set $zp (i32.add (local.get $z) (i32.mul (local.get $gi) (local.get $zStride))))
             (local.set $v (v128.load (i32.add (local.get $x) (local.get $g))))
             ;; Mains lock-in.
             (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
             (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
-            (local.set $lp (i32.add (local.get $line) (i32.shl (local.get $gi) (i32.const 6))))
-            (v128.store (local.get $lp) (f64x2.add (v128.load (local.get $lp)) (f64x2.mul (local.get $lo) (local.get $sn))))
-            (v128.store offset=16 (local.get $lp) (f64x2.add (v128.load offset=16 (local.get $lp)) (f64x2.mul (local.get $hi) (local.get $sn))))
-            (v128.store offset=32 (local.get $lp) (f64x2.add (v128.load offset=32 (local.get $lp)) (f64x2.mul (local.get $lo) (local.get $cs))))
-            (v128.store offset=48 (local.get $lp) (f64x2.add (v128.load offset=48 (local.get $lp)) (f64x2.mul (local.get $hi) (local.get $cs))))
+            (local.set $p (i32.add (local.get $line) (i32.shl (local.get $gi) (i32.const 6))))
+            (v128.store (local.get $p) (f64x2.add (v128.load (local.get $p)) (f64x2.mul (local.get $lo) (local.get $sn))))
+            (v128.store offset=16 (local.get $p) (f64x2.add (v128.load offset=16 (local.get $p)) (f64x2.mul (local.get $hi) (local.get $sn))))
+            (v128.store offset=32 (local.get $p) (f64x2.add (v128.load offset=32 (local.get $p)) (f64x2.mul (local.get $lo) (local.get $cs))))
+            (v128.store offset=48 (local.get $p) (f64x2.add (v128.load offset=48 (local.get $p)) (f64x2.mul (local.get $hi) (local.get $cs))))
             ;; Notches.
             (local.set $cp (local.get $nCoef))
             (local.set $n (local.get $nNotch))
@@ -594,45 +610,29 @@
                 (local.set $n (i32.sub (local.get $n) (i32.const 1)))
                 (br $nl)))
             (local.set $xn (local.get $v))
-            ;; Bands.
-            (local.set $cp (local.get $bCoef))
-            (local.set $pp (i32.add (local.get $pow) (i32.mul (local.get $gi) (i32.shl (local.get $nBands) (i32.const 5)))))
-            (local.set $b (local.get $nBands))
-            (block $bd
-              (loop $bl
-                (br_if $bd (i32.eqz (local.get $b)))
-                (local.set $v (local.get $xn))
-                (local.set $s (local.get $spb))
-                (block $sd
-                  (loop $sl
-                    (br_if $sd (i32.eqz (local.get $s)))
-                    (local.set $z0 (v128.load (local.get $zp)))
-                    (local.set $y (f32x4.add (f32x4.mul (v128.load (local.get $cp)) (local.get $v)) (local.get $z0)))
-                    (v128.store (local.get $zp)
-                      (f32x4.add
-                        (f32x4.sub
-                          (f32x4.mul (v128.load offset=16 (local.get $cp)) (local.get $v))
-                          (f32x4.mul (v128.load offset=48 (local.get $cp)) (local.get $y)))
-                        (v128.load offset=16 (local.get $zp))))
-                    (v128.store offset=16 (local.get $zp)
-                      (f32x4.sub
-                        (f32x4.mul (v128.load offset=32 (local.get $cp)) (local.get $v))
-                        (f32x4.mul (v128.load offset=64 (local.get $cp)) (local.get $y))))
-                    (local.set $v (local.get $y))
-                    (local.set $zp (i32.add (local.get $zp) (i32.const 32)))
-                    (local.set $cp (i32.add (local.get $cp) (i32.const 80)))
-                    (local.set $s (i32.sub (local.get $s) (i32.const 1)))
-                    (br $sl)))
-                (if (local.get $acc)
-                  (then
-                    (local.set $v (f32x4.mul (local.get $v) (local.get $v)))
-                    (v128.store (local.get $pp) (f64x2.add (v128.load (local.get $pp)) (f64x2.promote_low_f32x4 (local.get $v))))
-                    (v128.store offset=16 (local.get $pp)
-                      (f64x2.add (v128.load offset=16 (local.get $pp))
-                        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
-                (local.set $pp (i32.add (local.get $pp) (i32.const 32)))
-                (local.set $b (i32.sub (local.get $b) (i32.const 1)))
-                (br $bl)))
+            ;; Box sums for the slower rates (after the band states).
+            (local.set $zb (i32.add (local.get $zp) (i32.shl (local.get $sec) (i32.const 5))))
+            (local.set $lo (f32x4.add (v128.load (local.get $zb)) (local.get $xn)))
+            (local.set $hi (f32x4.add (v128.load offset=16 (local.get $zb)) (local.get $xn)))
+            (v128.store (local.get $zb) (select (v128.const i32x4 0 0 0 0) (local.get $lo) (local.get $e4)))
+            (v128.store offset=16 (local.get $zb) (select (v128.const i32x4 0 0 0 0) (local.get $hi) (local.get $e8)))
+            ;; Bands, rate by rate.
+            (local.set $pp (i32.add (local.get $pow) (i32.mul (local.get $gi) (i32.shl (i32.add (i32.add (local.get $n1) (local.get $n4)) (local.get $n8)) (i32.const 5)))))
+            (call $bands (local.get $xn) (local.get $zp) (local.get $bCoef) (local.get $pp) (local.get $n1) (local.get $spb) (local.get $acc))
+            (local.set $zp (i32.add (local.get $zp) (i32.shl (i32.mul (local.get $n1) (local.get $spb)) (i32.const 5))))
+            (local.set $cp (i32.add (local.get $bCoef) (i32.mul (i32.mul (local.get $n1) (local.get $spb)) (i32.const 80))))
+            (local.set $pp (i32.add (local.get $pp) (i32.shl (local.get $n1) (i32.const 5))))
+            (if (local.get $e4)
+              (then
+                (call $bands (f32x4.mul (local.get $lo) (v128.const f32x4 0.25 0.25 0.25 0.25)) (local.get $zp) (local.get $cp)
+                  (local.get $pp) (local.get $n4) (local.get $spb) (local.get $acc))))
+            (local.set $zp (i32.add (local.get $zp) (i32.shl (i32.mul (local.get $n4) (local.get $spb)) (i32.const 5))))
+            (local.set $cp (i32.add (local.get $cp) (i32.mul (i32.mul (local.get $n4) (local.get $spb)) (i32.const 80))))
+            (local.set $pp (i32.add (local.get $pp) (i32.shl (local.get $n4) (i32.const 5))))
+            (if (local.get $e8)
+              (then
+                (call $bands (f32x4.mul (local.get $hi) (v128.const f32x4 0.125 0.125 0.125 0.125)) (local.get $zp) (local.get $cp)
+                  (local.get $pp) (local.get $n8) (local.get $spb) (local.get $acc))))
             (local.set $g (i32.add (local.get $g) (i32.const 16)))
             (local.set $gi (i32.add (local.get $gi) (i32.const 1)))
             (br $gl)))
@@ -640,4 +640,44 @@
         (local.set $sc (i32.add (local.get $sc) (i32.const 16)))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $tl))))
+
+  ;; `nb` band-passes of `spb` TDF2 sections from the same input v (states at zp, coefficients at cp, one after the
+  ;; other); with `acc`, pow (32 bytes per band) += y² of each band's output.
+  (func $bands (param $xn v128) (param $zp i32) (param $cp i32) (param $pp i32) (param $nb i32) (param $spb i32) (param $acc i32)
+    (local $v v128) (local $y v128) (local $z0 v128) (local $s i32)
+    (block $bd
+      (loop $bl
+        (br_if $bd (i32.eqz (local.get $nb)))
+        (local.set $v (local.get $xn))
+        (local.set $s (local.get $spb))
+        (block $sd
+          (loop $sl
+            (br_if $sd (i32.eqz (local.get $s)))
+            (local.set $z0 (v128.load (local.get $zp)))
+            (local.set $y (f32x4.add (f32x4.mul (v128.load (local.get $cp)) (local.get $v)) (local.get $z0)))
+            (v128.store (local.get $zp)
+              (f32x4.add
+                (f32x4.sub
+                  (f32x4.mul (v128.load offset=16 (local.get $cp)) (local.get $v))
+                  (f32x4.mul (v128.load offset=48 (local.get $cp)) (local.get $y)))
+                (v128.load offset=16 (local.get $zp))))
+            (v128.store offset=16 (local.get $zp)
+              (f32x4.sub
+                (f32x4.mul (v128.load offset=32 (local.get $cp)) (local.get $v))
+                (f32x4.mul (v128.load offset=64 (local.get $cp)) (local.get $y))))
+            (local.set $v (local.get $y))
+            (local.set $zp (i32.add (local.get $zp) (i32.const 32)))
+            (local.set $cp (i32.add (local.get $cp) (i32.const 80)))
+            (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+            (br $sl)))
+        (if (local.get $acc)
+          (then
+            (local.set $v (f32x4.mul (local.get $v) (local.get $v)))
+            (v128.store (local.get $pp) (f64x2.add (v128.load (local.get $pp)) (f64x2.promote_low_f32x4 (local.get $v))))
+            (v128.store offset=16 (local.get $pp)
+              (f64x2.add (v128.load offset=16 (local.get $pp))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
+        (local.set $pp (i32.add (local.get $pp) (i32.const 32)))
+        (local.set $nb (i32.sub (local.get $nb) (i32.const 1)))
+        (br $bl))))
 )
