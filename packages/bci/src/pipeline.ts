@@ -97,5 +97,7 @@ export function checkRecording(
     }
     checker.pushWithSpikeBand(rec.dataUv, band);
   }
-  return buildReport(rec.channels, rec.sampleRateHz, checker.metrics(), impedance, o);
+  const metrics = checker.metrics();
+  checker.dispose();
+  return buildReport(rec.channels, rec.sampleRateHz, metrics, impedance, o);
 }

@@ -6,6 +6,8 @@
  * both (e.g. 0.2 s at 50/60 Hz and 1 kHz), so no notch is needed before the correlation.
  */
 
+import { lockInSums } from './kernel/lockIn.ts';
+
 /** A recorded impedance test: time-major µV like a Recording, with the test current per channel. */
 export interface ImpedanceTestSegment {
   frequencyHz: number;
@@ -60,18 +62,7 @@ export function measureImpedance(
   const start = n - Math.round(periods * perPeriod);
   const count = n - start;
   const w = (2 * Math.PI * f) / fs;
-  const si = new Float64Array(C);
-  const sq = new Float64Array(C);
-  for (let t = start; t < n; t++) {
-    const s = Math.sin(w * t);
-    const co = Math.cos(w * t);
-    const base = t * C;
-    for (let c = 0; c < C; c++) {
-      const v = seg.dataUv[base + c]!;
-      si[c] = si[c]! + v * s;
-      sq[c] = sq[c]! + v * co;
-    }
-  }
+  const { sin: si, cos: sq } = lockInSums(seg.dataUv, C, start, n, w);
   const out: ImpedanceResult[] = [];
   for (let c = 0; c < C; c++) {
     const i = (2 * si[c]!) / count;

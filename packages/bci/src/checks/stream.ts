@@ -18,7 +18,7 @@
 import { butterSos } from '../dsp/butter.ts';
 import { MAD_TO_SIGMA, medianFromHistogram, medianInPlace } from '../dsp/mad.ts';
 import type { CheckKernel } from './kernel/checkKernel.ts';
-import { createCheckKernel } from './kernel/checkKernel.ts';
+import { createCheckKernel, releaseCheckKernel } from './kernel/checkKernel.ts';
 import { JsCheckKernel } from './kernel/checkKernelJs.ts';
 import type { CheckLayout, CheckLayoutSpec } from './kernel/layout.ts';
 import { checkLayout, writeCoefficients } from './kernel/layout.ts';
@@ -64,8 +64,16 @@ export interface StreamMetrics {
 }
 
 const BANDS = Object.keys(LFP_BANDS) as LfpBand[];
-/** Channels per tile: a tile's spike band over a 0.25 s block at 30 kHz is 0.96 MB, within a core's L2 cache. */
-const TILE = 128;
+/** Rows per kernel call: the piece in the kernel's memory (2 MiB at 1024 channels) stays in the core's L2 cache. */
+const PIECE = 512;
+/**
+ * The short search correlates every other run of four noise samples (rows 0, 4, 8, 12, then 32…44, …: every 8th
+ * sample on average). Shorted contacts correlate at r ≈ 1, healthy neighbours well below 0.9; 3,750 samples per
+ * second pin r down to ±0.02 (Fisher z) within one second.
+ */
+const CORR_VECTOR_STEP = 2;
+/** Candidates of a block lie below this fraction of the previous block's threshold (see `startBlock`). */
+const CAND_MARGIN = 0.8;
 /** Histogram bins of the noise median, over [0, 2·mean|x|) (the last one open): median|x| ≈ 0.85·mean|x| for noise. */
 const MEDIAN_BINS = 256;
 
@@ -109,6 +117,8 @@ export class SignalChecker {
   private corrCount = 0;
   private readonly bandGiven: boolean;
   private readonly car: boolean;
+  /** Whether the current block keeps its whole spike band (else candidates only). */
+  private whole = true;
 
   constructor(
     layout: StreamLayout,
@@ -183,7 +193,7 @@ export class SignalChecker {
       channelCount: C,
       sampleRateHz: fs,
       blockLen: this.blockLen,
-      tileChannels: 'all', // the common average needs whole rows
+      pieceFrames: PIECE,
       bandGiven: this.bandGiven,
       noiseSubsample: o.noiseSubsample,
       decim: this.decim,
@@ -251,25 +261,39 @@ export class SignalChecker {
     this.ingest(raw, raw.length / this.C, spikeBand);
   }
 
-  /** Copies `frames` time-major rows of C channels to `at` in the kernel's memory (rows rawStride apart). */
+  /** Copies `frames` time-major rows of C channels to `at` in the kernel's memory (rows of Cp floats). */
   private copyRows(src: Float32Array, frames: number, at: number): void {
     const C = this.C;
-    const stride = this.L.rawStride >> 2;
-    if (stride === C) this.f32.set(src.subarray(0, frames * C), at >> 2);
-    else for (let t = 0; t < frames; t++) this.f32.set(src.subarray(t * C, (t + 1) * C), (at >> 2) + t * stride);
+    const Cp = this.L.Cp;
+    if (C === Cp) this.f32.set(src.subarray(0, frames * C), at >> 2);
+    else for (let t = 0; t < frames; t++) this.f32.set(src.subarray(t * C, (t + 1) * C), (at >> 2) + t * Cp);
   }
 
-  /** Collects rows into the block; each full block is checked (`processBlock`). */
+  /**
+   * Pieces of ≤ PIECE rows, copied into the kernel's memory (they stay in cache), go through box/rail sums, the
+   * spike band (filtered, or the given band) into the block and the LFP at once; each full block is then checked.
+   */
   private ingest(raw: Float32Array, frames: number, spikeBand: Float32Array | null): void {
-    const C = this.C;
-    const B = this.blockLen;
+    if (this.disposed) throw new Error(`${this.source}: the checker was disposed`);
     if (!spikeBand !== !this.bandGiven)
       throw new Error(`${this.source}: ${this.bandGiven ? 'this checker takes its spike band given (pushWithSpikeBand)' : 'this checker filters the spike band itself (push)'}`); // prettier-ignore
+    const C = this.C;
+    const L = this.L;
+    const B = this.blockLen;
     for (let t = 0; t < frames;) {
-      const n = Math.min(frames - t, B - this.blockFill);
-      const at = this.blockFill * this.L.rawStride;
-      this.copyRows(raw.subarray(t * C, (t + n) * C), n, this.L.raw + at);
-      if (spikeBand) this.copyRows(spikeBand.subarray(t * C, (t + n) * C), n, this.L.given + at);
+      if (this.blockFill === 0) this.startBlock();
+      const n = Math.min(frames - t, B - this.blockFill, PIECE);
+      this.copyRows(raw.subarray(t * C, (t + n) * C), n, L.input);
+      if (spikeBand) this.copyRows(spikeBand.subarray(t * C, (t + n) * C), n, L.given);
+      const rows = this.whole ? L.band + this.blockFill * L.rowBytes : 0;
+      const emitted = this.k.spike_rows(
+        L.input, L.rowBytes, rows, L.rowBytes, L.rowBytes, n, L.z, L.coef, L.nbp, L.box, L.railed, this.railThr,
+        L.lfp, this.decim, this.boxFill, this.invD, spikeBand ? 0 : 1, L.given, this.blockFill,
+        this.options.noiseSubsample, L.compact, this.whole ? 0 : L.candThr, L.candKeys, L.band, L.candCount,
+      ); // prettier-ignore
+      this.boxFill = (this.boxFill + n) % this.decim;
+      if (this.car) this.k.car_rows(rows, n, L.rowBytes, C);
+      if (emitted > 0) this.lfpRows(emitted);
       this.blockFill += n;
       t += n;
       if (this.blockFill === B) {
@@ -277,17 +301,57 @@ export class SignalChecker {
         this.samples += B;
         this.blockFill = 0;
         // Flush the kernel's railed counters (i32) into doubles, block by block.
-        const r = this.L.railed >> 2;
+        const r = L.railed >> 2;
         for (let c = 0; c < C; c++) this.railedDone[c] = this.railedDone[c]! + this.i32[r + c]!;
-        this.i32.fill(0, r, r + this.L.Cp);
+        this.i32.fill(0, r, r + L.Cp);
       }
     }
   }
 
+  /** Mains lock-in, notches and band powers over the `n` LFP rows the last spike_rows call wrote. */
+  private lfpRows(n: number): void {
+    const L = this.L;
+    const w = (2 * Math.PI * this.options.lineFrequencyHz) / this.lfpRate;
+    for (let j = 0; j < n; j++) {
+      const idx = this.lfpSamples + j;
+      this.f64[(L.sc >> 3) + 2 * j] = Math.sin(w * idx);
+      this.f64[(L.sc >> 3) + 2 * j + 1] = Math.cos(w * idx);
+    }
+    const settle = Math.max(0, this.lfpSettle - this.lfpSamples);
+    this.k.lfp_rows(
+      L.lfp, n, L.rowBytes, L.lfpZ, L.nCoef, L.nNotch, L.bCoef, L.n1, L.n4, L.n8, L.spb, L.pow, settle, L.line,
+      L.sc, this.lfpSamples % 8,
+    ); // prettier-ignore
+    this.lfpSamples += n;
+  }
+
   /**
-   * Checks the first `len` rows of the block, tile by tile (the tile's spike band stays in cache): raw sums and
-   * LFP, spike band, noise σ, threshold crossings, correlation sums; then the correlations of the candidate pairs.
+   * A block is kept whole (every row of its spike band, then one scan) when there is no earlier block (no σ to go
+   * by yet) or with the common average reference; otherwise only the candidates: groups of 4 channels with a
+   * sample below CAND_MARGIN · (the previous block's threshold). The block's own threshold never lies above that
+   * (`blockThreshold`), so the candidates hold every sample below it and detection from them is exact.
    */
+  private startBlock(): void {
+    const L = this.L;
+    this.whole = this.car || this.samples === 0;
+    this.i32[L.candCount >> 2] = 0;
+    if (this.whole) return;
+    const k = this.options.thresholdSigma;
+    for (let c = 0; c < this.C; c++) {
+      const prev = this.sigmas[c]!;
+      this.f32[(L.candThr >> 2) + c] = -k * (CAND_MARGIN * prev[prev.length - 1]!);
+    }
+    this.f32.fill(NaN, (L.candThr >> 2) + this.C, (L.candThr >> 2) + L.Cp);
+  }
+
+  /** −k·max(σ, CAND_MARGIN·σ of the block before): the threshold falls by at most 20 % from block to block. */
+  private blockThreshold(c: number, sigma: number): number {
+    const prev = this.sigmas[c]!;
+    const floor = prev.length ? CAND_MARGIN * prev[prev.length - 1]! : -Infinity;
+    return -this.options.thresholdSigma * Math.max(sigma, floor);
+  }
+
+  /** Noise σ, threshold crossings and correlation sums over the first `len` rows of the block. */
   private processBlock(len: number): void {
     const C = this.C;
     const L = this.L;
@@ -295,65 +359,63 @@ export class SignalChecker {
     const step = this.options.noiseSubsample;
     const n = Math.ceil(len / step);
     const nVec = Math.ceil(n / 4);
-    // LFP rows of this block: their mains phases.
-    const nLfp = Math.floor((this.boxFill + len) / this.decim);
-    const w = (2 * Math.PI * this.options.lineFrequencyHz) / this.lfpRate;
-    for (let j = 0; j < nLfp; j++) {
-      const idx = this.lfpSamples + j;
-      this.f64[(L.sc >> 3) + 2 * j] = Math.sin(w * idx);
-      this.f64[(L.sc >> 3) + 2 * j + 1] = Math.cos(w * idx);
-    }
-    const settle = Math.max(0, this.lfpSettle - this.lfpSamples);
+    if (this.whole) k.gather(L.band, n, step * L.rowBytes, L.rowBytes, L.G, L.gStride, L.zero);
+    else k.gather(L.compact, n, L.rowBytes, L.rowBytes, L.G, L.gStride, L.zero);
+    k.chan_sums(L.G, L.gStride, nVec, CORR_VECTOR_STEP, C, L.chan, L.sums);
     const sig = new Float64Array(C);
-    const zStride = (1 + L.nbp) * 32;
-    const lfpZStride = (L.nNotch + L.nBands * L.spb) * 32 + 32;
-    for (let c0 = 0; c0 < C; c0 += L.tile) {
-      const ct = Math.min(L.tile, C - c0);
-      const g0 = c0 / 4;
-      k.spike_rows(
-        L.raw + 4 * c0, L.rawStride, L.band, L.tileBytes, L.tileBytes, len, L.z + g0 * zStride, L.coef, L.nbp,
-        L.box + 4 * c0, L.railed + 4 * c0, this.railThr, L.lfp, this.decim, this.boxFill, this.invD,
-        this.bandGiven ? 0 : 1, L.given + 4 * c0,
-      ); // prettier-ignore
-      if (nLfp > 0)
-        k.lfp_rows(
-          L.lfp, nLfp, L.tileBytes, L.lfpZ + g0 * lfpZStride, L.nCoef, L.nNotch, L.bCoef, L.n1, L.n4, L.n8, L.spb,
-          L.pow + g0 * L.nBands * 32, settle, L.line + g0 * 64, L.sc, this.lfpSamples % 8,
-        ); // prettier-ignore
-      if (this.car) k.car_rows(L.band, len, L.tileBytes, C);
-      const G = L.G + c0 * L.gStride;
-      k.gather(L.band, n, step * L.tileBytes, L.tileBytes, G, L.gStride, L.zero);
-      k.chan_sums(G, L.gStride, nVec, ct, L.chan + 16 * c0, L.sums + 4 * c0);
-      const thr = L.thr >> 2;
-      const trig = L.trig >> 2;
-      const active = L.active >> 2;
-      for (let c = c0; c < c0 + ct; c++) {
-        const sigma = this.medianAbs(c, n) * MAD_TO_SIGMA;
-        sig[c] = sigma;
-        this.sigmas[c]!.push(sigma);
-        this.f32[thr + c] = -this.options.thresholdSigma * sigma;
-        this.f32[trig + c] = this.i32[active + c] ? NaN : this.f32[thr + c]!;
-      }
-      const evCount = L.evCount >> 2;
-      for (let r = 0; r < len;) {
-        this.i32[evCount] = 0;
-        r = k.detect(
-          L.band, r, len, L.tileBytes, ct, L.thr + 4 * c0, L.trig + 4 * c0, L.active + 4 * c0, L.minVal + 4 * c0,
-          L.minIdx + 8 * c0, L.startIdx + 8 * c0, L.dead + 8 * c0, this.samples, this.maxWidth, this.refractory,
-          L.ev, L.evCap, L.evCount,
-        ); // prettier-ignore
-        const m = this.i32[evCount]!;
-        for (let e = 0; e < m; e++) {
-          const c = c0 + this.i32[(L.ev >> 2) + 4 * e]!;
-          this.spikeTimes[c]!.push(this.f64[(L.ev >> 3) + 2 * e + 1]!);
-          this.spikeAmps[c]!.push(-this.f32[(L.ev >> 2) + 4 * e + 1]! / sig[c]!);
-        }
-      }
+    const thr = L.thr >> 2;
+    for (let c = 0; c < C; c++) {
+      const sigma = this.medianAbs(c, n) * MAD_TO_SIGMA;
+      sig[c] = sigma;
+      this.f32[thr + c] = this.blockThreshold(c, sigma);
+      this.sigmas[c]!.push(sigma);
     }
-    this.boxFill = (this.boxFill + len) % this.decim;
-    this.lfpSamples += nLfp;
-    k.corr_quads(L.G, L.gStride, nVec, L.quads, this.quadCount, L.quadSums);
-    this.corrCount += n;
+    const evCount = L.evCount >> 2;
+    const end = this.samples + len; // absolute index after the block's last row
+    const active = L.active >> 2;
+    const last = L.last >> 3;
+    const drain = (): void => {
+      const m = this.i32[evCount]!;
+      for (let e = 0; e < m; e++) {
+        const c = this.i32[(L.ev >> 2) + 4 * e]!;
+        this.spikeTimes[c]!.push(this.f64[(L.ev >> 3) + 2 * e + 1]!);
+        this.spikeAmps[c]!.push(-this.f32[(L.ev >> 2) + 4 * e + 1]! / sig[c]!);
+      }
+      this.i32[evCount] = 0;
+    };
+    this.i32[evCount] = 0;
+    if (this.whole) {
+      for (let c = 0; c < C; c++) this.f32[(L.trig >> 2) + c] = this.i32[active + c] ? NaN : this.f32[thr + c]!;
+      for (let r = 0; r < len;) {
+        r = k.detect(
+          L.band, r, len, L.rowBytes, C, L.thr, L.trig, L.active, L.minVal, L.minIdx, L.startIdx, L.dead,
+          this.samples, this.maxWidth, this.refractory, L.ev, L.evCap, L.evCount,
+        ); // prettier-ignore
+        drain();
+      }
+      // Spikes still open reached the block's last row.
+      for (let c = 0; c < C; c++) if (this.i32[active + c]) this.f64[last + c] = end - 1;
+    } else {
+      const nEnt = this.i32[L.candCount >> 2]!;
+      for (let e = 0; e < nEnt;) {
+        e = k.detect_cand(
+          L.candKeys, L.band, e, nEnt, C, L.thr, L.active, L.minVal, L.minIdx, L.startIdx, L.dead, L.last, L.skip,
+          this.samples, this.maxWidth, this.refractory, L.ev, L.evCap, L.evCount,
+        ); // prettier-ignore
+        drain();
+      }
+      // A spike whose last sample lies before the block's last row ended at the sample after it (not a candidate).
+      for (let c = 0; c < C; c++)
+        if (this.i32[active + c] && this.f64[last + c]! < end - 1) {
+          this.spikeTimes[c]!.push(this.f64[(L.minIdx >> 3) + c]!);
+          this.spikeAmps[c]!.push(-this.f32[(L.minVal >> 2) + c]! / sig[c]!);
+          this.i32[active + c] = 0;
+          this.f64[(L.dead >> 3) + c] = this.f64[(L.minIdx >> 3) + c]! + this.refractory;
+        }
+    }
+    k.corr_quads(L.G, L.gStride, nVec, CORR_VECTOR_STEP, L.quads, this.quadCount, L.quadSums);
+    // Noise samples correlated: those (j < n) of every CORR_VECTOR_STEP-th vector of four.
+    for (let v = 0; v < nVec; v += CORR_VECTOR_STEP) this.corrCount += Math.min(4, n - 4 * v);
   }
 
   /** Median |x| of channel c's first n rows in the channel-major copy (exact, via a histogram). */
@@ -375,24 +437,34 @@ export class SignalChecker {
     );
   }
 
+  /** Gives the kernel's memory back for the next checker; this one cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    releaseCheckKernel(this.k);
+  }
+
+  private disposed = false;
+
   /** Metrics over everything pushed so far (a partial noise block included), without changing the state. */
   metrics(): StreamMetrics {
+    if (this.disposed) throw new Error(`${this.source}: the checker was disposed`);
     const C = this.C;
     const L = this.L;
-    // Process the partial block on a snapshot of the state, then roll back.
+    // Check the partial block on a snapshot of the state, then roll back.
     let restore: (() => void) | null = null;
     if (this.blockFill > 0) {
       const spikes = this.spikeTimes.map((x) => x.length);
       const bytes = new Uint8Array(this.k.buffer);
       const state = bytes.slice(L.stateStart, L.stateEnd);
-      const saved = [this.corrCount, this.boxFill, this.lfpSamples] as const;
+      const saved = this.corrCount;
       this.processBlock(this.blockFill);
       restore = () => {
         this.spikeTimes.forEach((x, c) => (x.length = spikes[c]!));
         this.spikeAmps.forEach((x, c) => (x.length = spikes[c]!));
         this.sigmas.forEach((x) => x.pop());
         bytes.set(state, L.stateStart);
-        [this.corrCount, this.boxFill, this.lfpSamples] = saved;
+        this.corrCount = saved;
       };
     }
     const total = this.samples + this.blockFill;

@@ -24,7 +24,8 @@ export class JsCheckKernel implements CheckKernel {
   spike_rows(
     inP: number, inStride: number, out: number, outStride: number, rowBytes: number, rows: number, z: number,
     coef: number, nbp: number, box: number, railed: number, railThr: number, lfp: number, decim: number,
-    boxFill: number, invD: number, filter: number, copy: number,
+    boxFill: number, invD: number, filter: number, copy: number, row0: number, step: number, cmp: number,
+    cand: number, keys: number, vals: number, cnt: number,
   ): number { // prettier-ignore
     const f = this.f32;
     const I = this.i32;
@@ -32,9 +33,12 @@ export class JsCheckKernel implements CheckKernel {
     const zStride = (nbp + 1) * 8; // floats per group
     const cf = coef >> 2;
     let emitted = 0;
+    const hit = new Uint8Array(lanes >> 2);
+    const band = new Float32Array(lanes); // this row's band values, for the candidate entries
     for (let t = 0; t < rows; t++) {
       const rin = (inP + t * inStride) >> 2;
       const rout = (out + t * outStride) >> 2;
+      const row = row0 + t;
       for (let c = 0; c < lanes; c++) {
         let x = f[rin + c]!;
         f[(box >> 2) + c] = fr(f[(box >> 2) + c]! + x);
@@ -50,16 +54,41 @@ export class JsCheckKernel implements CheckKernel {
           f[zp + 4] = fr(fr(f[cf + 12 + lane]! * y) - z0);
           x = y;
           let cp = cf + 16 + lane;
-          for (let s = 0; s < nbp; s++) {
+          for (let s = 0; s < nbp; s++, cp += 24) {
             zp += 8;
-            const y2 = fr(fr(f[cp]! * x) + f[zp]!);
-            f[zp] = fr(fr(fr(f[cp + 4]! * x) - fr(f[cp + 12]! * y2)) + f[zp + 4]!);
-            f[zp + 4] = fr(fr(f[cp + 8]! * x) - fr(f[cp + 16]! * y2));
+            const kind = I[cp - lane + 20]!;
+            let y2: number;
+            if (kind === 1) {
+              const u2 = fr(f[cp]! * x);
+              y2 = fr(u2 + f[zp]!);
+              f[zp] = fr(fr(fr(u2 + u2) - fr(f[cp + 12]! * y2)) + f[zp + 4]!);
+              f[zp + 4] = fr(u2 - fr(f[cp + 16]! * y2));
+            } else if (kind === 2) {
+              y2 = fr(x + f[zp]!);
+              f[zp] = fr(f[zp + 4]! - fr(fr(x + x) + fr(f[cp + 12]! * y2)));
+              f[zp + 4] = fr(x - fr(f[cp + 16]! * y2));
+            } else {
+              y2 = fr(fr(f[cp]! * x) + f[zp]!);
+              f[zp] = fr(fr(fr(f[cp + 4]! * x) - fr(f[cp + 12]! * y2)) + f[zp + 4]!);
+              f[zp + 4] = fr(fr(f[cp + 8]! * x) - fr(f[cp + 16]! * y2));
+            }
             x = y2;
-            cp += 20;
           }
         } else x = f[((copy + t * inStride) >> 2) + c]!;
-        f[rout + c] = x;
+        band[c] = x;
+        if (out) f[rout + c] = x;
+        if (row % step === 0) f[((cmp + ((row / step) | 0) * rowBytes) >> 2) + c] = x;
+        if (cand && x < f[(cand >> 2) + c]!) hit[c >> 2] = 1;
+      }
+      // Candidate entries: the groups with a value below cand, in order.
+      for (let gi = 0; gi < lanes >> 2; gi++) {
+        if (!hit[gi]) continue;
+        hit[gi] = 0;
+        const n = I[cnt >> 2]!;
+        I[(keys >> 2) + 2 * n] = row;
+        I[(keys >> 2) + 2 * n + 1] = gi;
+        for (let i = 0; i < 4; i++) f[(vals >> 2) + 4 * n + i] = band[4 * gi + i]!;
+        I[cnt >> 2] = n + 1;
       }
       boxFill++;
       if (boxFill === decim) {
@@ -159,19 +188,74 @@ export class JsCheckKernel implements CheckKernel {
     return r;
   }
 
-  chan_sums(G: number, gStride: number, nVec: number, C: number, sums: number, abs: number): void {
+  detect_cand(
+    keys: number, vals: number, e0: number, nEnt: number, C: number, thr: number, active: number, minVal: number,
+    minIdx: number, startIdx: number, dead: number, last: number, skip: number, start: number, maxWidth: number,
+    refractory: number, ev: number, evCap: number, evCount: number,
+  ): number { // prettier-ignore
+    const f = this.f32;
+    const I = this.i32;
+    const d = this.f64;
+    let cnt = I[evCount >> 2]!;
+    const emit = (c: number): void => {
+      const e = ev + cnt * 16;
+      I[e >> 2] = c;
+      f[(e >> 2) + 1] = f[(minVal >> 2) + c]!;
+      d[(e >> 3) + 1] = d[(minIdx >> 3) + c]!;
+      cnt++;
+      I[(active >> 2) + c] = 0;
+      d[(dead >> 3) + c] = d[(minIdx >> 3) + c]! + refractory;
+    };
+    let e = e0;
+    for (; e < nEnt; e++) {
+      if (cnt + 8 > evCap) break;
+      const gi = I[(keys >> 2) + 2 * e + 1]!;
+      const idx = start + I[(keys >> 2) + 2 * e]!;
+      if (I[(skip >> 2) + (gi >> 2)]) continue;
+      for (let i = 0; i < 4; i++) {
+        const c = 4 * gi + i;
+        if (c >= C) break;
+        const y = f[(vals >> 2) + 4 * e + i]!;
+        const th = f[(thr >> 2) + c]!;
+        if (I[(active >> 2) + c]) {
+          if (idx > d[(last >> 3) + c]! + 1) emit(c);
+          else {
+            if (y < f[(minVal >> 2) + c]!) {
+              f[(minVal >> 2) + c] = y;
+              d[(minIdx >> 3) + c] = idx;
+            }
+            if (y >= th || idx - d[(startIdx >> 3) + c]! >= maxWidth) emit(c);
+            else d[(last >> 3) + c] = idx;
+            continue;
+          }
+        }
+        if (y < th && idx >= d[(dead >> 3) + c]!) {
+          I[(active >> 2) + c] = -1;
+          f[(minVal >> 2) + c] = y;
+          d[(minIdx >> 3) + c] = idx;
+          d[(startIdx >> 3) + c] = idx;
+          d[(last >> 3) + c] = idx;
+        }
+      }
+    }
+    I[evCount >> 2] = cnt;
+    return e;
+  }
+
+  chan_sums(G: number, gStride: number, nVec: number, vstep: number, C: number, sums: number, abs: number): void {
     const f = this.f32;
     for (let c = 0; c < C; c++) {
       const p = (G + c * gStride) >> 2;
       const s1 = [0, 0, 0, 0];
       const s2 = [0, 0, 0, 0];
       const s3 = [0, 0, 0, 0];
-      for (let j = 0; j < 4 * nVec; j++) {
-        const v = f[p + j]!;
-        s1[j & 3] = fr(s1[j & 3]! + v);
-        s2[j & 3] = fr(s2[j & 3]! + fr(v * v));
-        s3[j & 3] = fr(s3[j & 3]! + Math.abs(v));
-      }
+      for (let j = 0; j < 4 * nVec; j++) s3[j & 3] = fr(s3[j & 3]! + Math.abs(f[p + j]!));
+      for (let k = 0; k < nVec; k += vstep)
+        for (let j = 4 * k; j < 4 * k + 4; j++) {
+          const v = f[p + j]!;
+          s1[j & 3] = fr(s1[j & 3]! + v);
+          s2[j & 3] = fr(s2[j & 3]! + fr(v * v));
+        }
       const o = (sums >> 3) + 2 * c;
       this.f64[o] = this.f64[o]! + hsum(s1);
       this.f64[o + 1] = this.f64[o + 1]! + hsum(s2);
@@ -179,7 +263,7 @@ export class JsCheckKernel implements CheckKernel {
     }
   }
 
-  corr_quads(G: number, gStride: number, nVec: number, quads: number, Q: number, sums: number): void {
+  corr_quads(G: number, gStride: number, nVec: number, vstep: number, quads: number, Q: number, sums: number): void {
     const f = this.f32;
     for (let q = 0; q < Q; q++) {
       const qp = (quads >> 2) + 5 * q;
@@ -187,9 +271,26 @@ export class JsCheckKernel implements CheckKernel {
       for (let k = 0; k < 4; k++) {
         const pb = (G + this.i32[qp + 1 + k]! * gStride) >> 2;
         const s = [0, 0, 0, 0];
-        for (let j = 0; j < 4 * nVec; j++) s[j & 3] = fr(s[j & 3]! + fr(f[pa + j]! * f[pb + j]!));
+        for (let v = 0; v < nVec; v += vstep)
+          for (let j = 4 * v; j < 4 * v + 4; j++) s[j & 3] = fr(s[j & 3]! + fr(f[pa + j]! * f[pb + j]!));
         const o = (sums >> 3) + 4 * q + k;
         this.f64[o] = this.f64[o]! + hsum(s);
+      }
+    }
+  }
+
+  lockin_rows(x: number, rows: number, rowBytes: number, acc: number, sc: number): void {
+    const f = this.f32;
+    const d = this.f64;
+    const lanes = rowBytes >> 2;
+    for (let t = 0; t < rows; t++) {
+      const sn = d[(sc >> 3) + 2 * t]!;
+      const cs = d[(sc >> 3) + 2 * t + 1]!;
+      for (let c = 0; c < lanes; c++) {
+        const v = f[(x >> 2) + t * lanes + c]!;
+        const p = (acc >> 3) + (c >> 2) * 8 + (c & 3);
+        d[p] = d[p]! + v * sn;
+        d[p + 4] = d[p + 4]! + v * cs;
       }
     }
   }

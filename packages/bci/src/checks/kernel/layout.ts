@@ -16,9 +16,9 @@ export interface CheckLayoutSpec {
   sampleRateHz: number;
   /** Frames per noise block. */
   blockLen: number;
-  /** Channels per tile (the spike band of a tile over a block stays in the core's L2 cache), or 'all'. */
-  tileChannels: number | 'all';
-  /** Whether the spike band is given (a second block of rows holds it) rather than filtered here. */
+  /** Rows per kernel call (the input buffer holds this many). */
+  pieceFrames: number;
+  /** Whether the spike band is given (a second input buffer holds it) rather than filtered here. */
   bandGiven: boolean;
   /** Every n-th block row goes to the channel-major noise/correlation copy. */
   noiseSubsample: number;
@@ -42,12 +42,6 @@ export interface CheckLayout {
   C: number;
   Cp: number;
   rowBytes: number;
-  /** Bytes between raw (and given) rows: one line more than a row, so that rows 4 KiB apart do not all fall into
-   * the same cache sets when a tile reads down a column. */
-  rawStride: number;
-  /** Channels per tile (a multiple of 16 dividing Cp) and bytes per tile row. */
-  tile: number;
-  tileBytes: number;
   /** Spike band sections after the notch. */
   nbp: number;
   /** LFP sections per band. */
@@ -58,13 +52,13 @@ export interface CheckLayout {
   n4: number;
   n8: number;
   nNotch: number;
-  /** LFP rows one block can give. */
+  /** LFP rows one piece can give. */
   lfpCap: number;
   /** Rows in the channel-major copy of a full block, and bytes per channel there (a multiple of 16). */
   gRows: number;
   gStride: number;
   evCap: number;
-  /** [stateStart, stateEnd): everything the kernels change that outlives a block (snapshots for partial reports). */
+  /** [stateStart, stateEnd): the kernels' state that checking a block changes (snapshots for partial reports). */
   stateStart: number;
   stateEnd: number;
   z: number;
@@ -82,12 +76,24 @@ export interface CheckLayout {
   minIdx: number;
   startIdx: number;
   dead: number;
+  /** Index of each channel's last sample in a spike (f64), for detection from candidates. */
+  last: number;
+  /** Candidate threshold per channel (f32), lines to leave out (i32 per 16 channels), candidate count (i32). */
+  candThr: number;
+  skip: number;
+  candCount: number;
+  /** Every noiseSubsample-th row of the block's spike band (gRows × rowBytes). */
+  compact: number;
+  /** Candidate entries: (i32 row, i32 group) × B·Cp/4 (the most a block can give); their values share `band`. */
+  candKeys: number;
   coef: number;
   nCoef: number;
   bCoef: number;
-  /** Raw rows of the current block (B × rowBytes), the given spike band (same, or 0 bytes), the spike band of one
-   * tile (B × tileBytes). */
-  raw: number;
+  /**
+   * Raw rows of the current piece, the given spike band of the piece (or 0 bytes), the block's spike band (whole
+   * rows when the block is kept whole, else the candidate entries' values).
+   */
+  input: number;
   given: number;
   band: number;
   lfp: number;
@@ -107,10 +113,6 @@ export function checkLayout(s: CheckLayoutSpec): CheckLayout {
   const Cp = Math.ceil(C / 16) * 16; // whole 64-byte lines per row
   const rowBytes = Cp * 4;
   const groups = Cp / 4;
-  const tile = s.tileChannels === 'all' ? Cp : Math.min(Cp, s.tileChannels);
-  const rawStride = tile === Cp ? rowBytes : rowBytes + 64;
-  if (tile % 16 || Cp % tile) throw new Error(`check layout: ${tile} channels per tile do not divide ${Cp}`);
-  const tileBytes = tile * 4;
   const nbp = s.spikeBandPass.length / 6;
   const spb = s.lfpBands.length ? s.lfpBands[0]!.sos.length / 6 : 0;
   if (s.lfpBands.some((b) => b.sos.length / 6 !== spb)) throw new Error('check layout: LFP bands differ in sections');
@@ -120,7 +122,7 @@ export function checkLayout(s: CheckLayoutSpec): CheckLayout {
   const order = s.lfpBands.map((b) => b.decimation);
   if (order.some((d, i) => i > 0 && d < order[i - 1]!)) throw new Error('check layout: LFP bands out of rate order');
   const nNotch = s.lfpNotches.length;
-  const lfpCap = Math.ceil(s.blockLen / s.decim) + 1;
+  const lfpCap = Math.ceil(s.pieceFrames / s.decim) + 1;
   const gRows = Math.ceil(s.blockLen / s.noiseSubsample);
   const gStride = Math.ceil(gRows / 4) * 16;
   const evCap = Math.max(4096, 2 * Cp);
@@ -147,18 +149,24 @@ export function checkLayout(s: CheckLayoutSpec): CheckLayout {
     minIdx: alloc(Cp * 8),
     startIdx: alloc(Cp * 8),
     dead: alloc(Cp * 8),
+    last: alloc(Cp * 8),
   };
   const stateEnd = off;
   const l = {
-    C, Cp, rowBytes, rawStride, tile, tileBytes, nbp, spb, nBands, n1, n4, n8, nNotch, lfpCap, gRows, gStride, evCap, stateStart, stateEnd,
+    C, Cp, rowBytes, nbp, spb, nBands, n1, n4, n8, nNotch, lfpCap, gRows, gStride, evCap, stateStart, stateEnd,
     ...state,
-    coef: alloc(64 + nbp * 80),
+    coef: alloc(64 + nbp * 96),
     nCoef: alloc(nNotch * 64),
     bCoef: alloc(nBands * spb * 80),
-    raw: alloc(s.blockLen * rawStride),
-    given: alloc(s.bandGiven ? s.blockLen * rawStride : 0),
-    band: alloc(s.blockLen * tileBytes),
-    lfp: alloc(lfpCap * tileBytes),
+    input: alloc(s.pieceFrames * rowBytes),
+    given: alloc(s.bandGiven ? s.pieceFrames * rowBytes : 0),
+    band: alloc(s.blockLen * rowBytes),
+    compact: alloc(gRows * rowBytes),
+    candKeys: alloc(s.blockLen * groups * 8),
+    candThr: alloc(Cp * 4),
+    skip: alloc(Cp / 4),
+    candCount: alloc(16),
+    lfp: alloc(lfpCap * rowBytes),
     sc: alloc(lfpCap * 16),
     G: alloc((Cp + 1) * gStride), // row Cp stays 0: the partner of padded quads
     sums: alloc(Cp * 4),
@@ -187,7 +195,21 @@ export function writeCoefficients(buf: ArrayBuffer, l: CheckLayout, s: CheckLayo
       [0, 1, 2, 4, 5].forEach((j, i) => splat(at + 80 * k + 16 * i, sos[6 * k + j]!));
   };
   notch(l.coef, s.spikeNotch, s.sampleRateHz);
-  sections(l.coef + 64, s.spikeBandPass);
+  // Spike band sections: 96 bytes, the five splats and the section's kind (see spike_rows in check.wat).
+  const bp = s.spikeBandPass;
+  for (let k = 0; k < bp.length / 6; k++) {
+    const at = l.coef + 64 + 96 * k;
+    [0, 1, 2, 4, 5].forEach((j, i) => splat(at + 16 * i, bp[6 * k + j]!));
+    new Int32Array(buf).fill(sectionKind(bp, k), (at + 80) >> 2, (at + 96) >> 2);
+  }
   s.lfpNotches.forEach((n, i) => notch(l.nCoef + 64 * i, n, s.lfpRateHz));
   s.lfpBands.forEach((b, i) => sections(l.bCoef + 80 * l.spb * i, b.sos));
+}
+
+/** 2: b = [1, −2, 1]; 1: b = b0·[1, 2, 1] (exactly, in single precision); 0: anything else. */
+export function sectionKind(sos: Sos, k: number): 0 | 1 | 2 {
+  const [b0, b1, b2] = [0, 1, 2].map((j) => Math.fround(sos[6 * k + j]!));
+  if (b0 === 1 && b1 === -2 && b2 === 1) return 2;
+  if (b1 === 2 * b0! && b2 === b0) return 1;
+  return 0;
 }

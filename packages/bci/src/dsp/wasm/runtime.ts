@@ -51,9 +51,12 @@ export function setSosWasmEnabled(on: boolean): void {
 
 const PAGE = 65536;
 
-/** A fresh memory of at least `bytes` bytes and an instance of `mod` importing it as env.memory. */
-export function instantiate(mod: object, bytes: number): { memory: WasmMemory; exports: Record<string, unknown> } {
-  const memory = new wasmApi!.Memory({ initial: Math.ceil(bytes / PAGE) });
+/** An instance of `mod` importing `memory` (or a fresh one of at least `bytes` bytes) as env.memory. */
+export function instantiate(
+  mod: object,
+  bytes: number,
+  memory: WasmMemory = new wasmApi!.Memory({ initial: Math.ceil(bytes / PAGE) }),
+): { memory: WasmMemory; exports: Record<string, unknown> } {
   const inst = new wasmApi!.Instance(mod, { env: { memory } });
   return { memory, exports: inst.exports };
 }
