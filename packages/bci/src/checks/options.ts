@@ -25,7 +25,10 @@ export interface CheckOptions {
    * noise on random subsets). The short search correlates the same samples.
    */
   noiseSubsample: number;
-  /** Amplifier input range: samples at ±railUv (within 0.1 %) count as railed. Intan RHD2000: ±5 mV. */
+  /**
+   * Amplifier input range: samples at ±railUv (within 0.1 %) count as railed. Intan RHD2000: ±5 mV. Counted on
+   * every noiseSubsample-th sample (a railed stretch lasts far longer than that).
+   */
   railUv: number;
   /** Fraction of railed samples above which a channel is saturated (OpenBCI warns at 75 % of range; 0.1 % of time). */
   saturatedFraction: number;

@@ -213,7 +213,15 @@ export class SignalChecker {
       medianBins: MEDIAN_BINS,
     };
     this.L = checkLayout(spec);
-    this.k = createCheckKernel(this.L.bytes);
+    // Read before written: the state, the pads of input rows, the zero row of G and the zero line.
+    const L = this.L;
+    this.k = createCheckKernel(L.bytes, undefined, [
+      [L.stateStart, L.stateEnd],
+      [L.input, L.band],
+      [L.G + L.Cp * L.gStride, L.G + (L.Cp + 1) * L.gStride],
+      [L.zero, L.zero + 64],
+      [L.skip, L.candCount + 16],
+    ]);
     this.usesWasm = !(this.k instanceof JsCheckKernel);
     this.f32 = new Float32Array(this.k.buffer);
     this.i32 = new Int32Array(this.k.buffer);
@@ -429,12 +437,10 @@ export class SignalChecker {
       for (let i = 0; i < n; i++) sel[i] = Math.abs(this.f32[(x >> 2) + i]!);
       return medianInPlace(sel, n);
     }
-    this.i32.fill(0, L.counts >> 2, (L.counts >> 2) + 4 * MEDIAN_BINS); // the kernel's four sub-histograms
-    this.k.hist(x, n, s, L.counts, MEDIAN_BINS);
+    this.i32.fill(0, L.counts >> 2, (L.counts >> 2) + MEDIAN_BINS);
+    this.k.hist(x, n, s, L.counts, MEDIAN_BINS, L.bins);
     const counts = this.i32.subarray(L.counts >> 2, (L.counts >> 2) + MEDIAN_BINS);
-    return medianFromHistogram(sel, n, s, counts, sel, (bLo, bHi) =>
-      this.k.collect(x, n, s, MEDIAN_BINS, bLo, bHi, L.sel),
-    );
+    return medianFromHistogram(sel, n, s, counts, sel, (bLo, bHi) => this.k.collect(x, L.bins, n, bLo, bHi, L.sel));
   }
 
   /** Gives the kernel's memory back for the next checker; this one cannot be used afterwards. */
@@ -469,6 +475,9 @@ export class SignalChecker {
     }
     const total = this.samples + this.blockFill;
     const durationS = total / this.sampleRateHz;
+    // Rails are counted on the noise rows (every noiseSubsample-th row of each block).
+    const step = this.options.noiseSubsample;
+    const noiseRows = (this.samples / this.blockLen) * Math.ceil(this.blockLen / step) + Math.ceil(this.blockFill / step);
     const channels: ChannelMetrics[] = [];
     const spikeSamples: number[][] = [];
     const best: { p: number; r: number }[] = Array.from({ length: C }, () => ({ p: -1, r: -Infinity }));
@@ -520,7 +529,7 @@ export class SignalChecker {
         spikeCount: times.length,
         spikeRateHz: durationS > 0 ? times.length / durationS : 0,
         unitSnr: amps.length ? medianOf(amps) : null,
-        railedFraction: total ? (this.railedDone[c]! + this.i32[railed + c]!) / total : 0,
+        railedFraction: noiseRows ? (this.railedDone[c]! + this.i32[railed + c]!) / noiseRows : 0,
         lineNoiseUv,
         lfpBandPowerUv2: pow,
         lfpUv: Math.sqrt(pow.beta + pow.gamma),

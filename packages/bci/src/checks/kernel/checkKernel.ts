@@ -13,8 +13,8 @@ export interface CheckKernel {
   spike_rows(inP: number, inStride: number, out: number, outStride: number, rowBytes: number, rows: number, z: number, coef: number, nbp: number, box: number, railed: number, railThr: number, lfp: number, decim: number, boxFill: number, invD: number, filter: number, copy: number, row0: number, step: number, cmp: number, cand: number, keys: number, vals: number, cnt: number): number; // prettier-ignore
   car_rows(blk: number, rows: number, rowBytes: number, C: number): void;
   gather(blk: number, n: number, rowStep: number, rowBytes: number, G: number, gStride: number, zero: number): void;
-  hist(x: number, n: number, scale: number, counts: number, nb: number): void;
-  collect(x: number, n: number, scale: number, nb: number, bLo: number, bHi: number, dst: number): number;
+  hist(x: number, n: number, scale: number, counts: number, nb: number, bins: number): void;
+  collect(x: number, bins: number, n: number, bLo: number, bHi: number, dst: number): number;
   detect(blk: number, r0: number, rows: number, rowBytes: number, C: number, thr: number, trig: number, active: number, minVal: number, minIdx: number, startIdx: number, dead: number, start: number, maxWidth: number, refractory: number, ev: number, evCap: number, evCount: number): number; // prettier-ignore
   detect_cand(keys: number, vals: number, e0: number, nEnt: number, C: number, thr: number, active: number, minVal: number, minIdx: number, startIdx: number, dead: number, last: number, skip: number, start: number, maxWidth: number, refractory: number, ev: number, evCap: number, evCount: number): number; // prettier-ignore
   chan_sums(G: number, gStride: number, nVec: number, vstep: number, C: number, sums: number, abs: number): void;
@@ -36,13 +36,20 @@ export const checkWasmAvailable = (): boolean =>
 const pool: WasmMemory[] = [];
 const POOL_SIZE = 2;
 
-/** A kernel with `bytes` bytes of zeroed memory. */
-export function createCheckKernel(bytes: number, wasm = checkWasmAvailable()): CheckKernel {
+/**
+ * A kernel with `bytes` bytes of memory, zeroed in the ranges [from, to) of `zero` (all of it when not given): a
+ * pooled memory holds what its last user left, and zeroing only what is read before written saves most of the cost.
+ */
+export function createCheckKernel(
+  bytes: number,
+  wasm = checkWasmAvailable(),
+  zero: [number, number][] = [[0, bytes]],
+): CheckKernel {
   const mod = wasm ? compiledModule(CHECK_WASM_BASE64) : null;
   if (!mod) return new JsCheckKernel(bytes);
   const i = pool.findIndex((m) => m.buffer.byteLength >= bytes && m.buffer.byteLength <= 2 * bytes);
   const reused = i >= 0 ? pool.splice(i, 1)[0] : undefined;
-  if (reused) new Uint8Array(reused.buffer, 0, bytes).fill(0);
+  if (reused) for (const [from, to] of zero) new Uint8Array(reused.buffer, from, to - from).fill(0);
   const { memory, exports } = instantiate(mod, bytes, reused);
   const k = { buffer: memory.buffer, memory } as Record<string, unknown>;
   for (const name of EXPORTS) k[name] = exports[name];

@@ -42,7 +42,7 @@ export class JsCheckKernel implements CheckKernel {
       for (let c = 0; c < lanes; c++) {
         let x = f[rin + c]!;
         f[(box >> 2) + c] = fr(f[(box >> 2) + c]! + x);
-        if (Math.abs(x) >= railThr) I[(railed >> 2) + c]!++;
+        if (row % step === 0 && Math.abs(x) >= railThr) I[(railed >> 2) + c]!++;
         if (filter) {
           const lane = c & 3;
           let zp = (z >> 2) + (c >> 2) * zStride + lane;
@@ -126,17 +126,21 @@ export class JsCheckKernel implements CheckKernel {
     }
   }
 
-  hist(x: number, n: number, scale: number, counts: number, nb: number): void {
-    // The kernel counts in four sub-histograms and adds them into the first: the same counts.
-    for (let j = 0; j < n; j++) this.i32[(counts >> 2) + bin(this.f32[(x >> 2) + j]!, scale, nb)]!++;
+  hist(x: number, n: number, scale: number, counts: number, nb: number, bins: number): void {
+    const u8 = new Uint8Array(this.buffer);
+    for (let j = 0; j < n; j++) {
+      const b = bin(this.f32[(x >> 2) + j]!, scale, nb);
+      u8[bins + j] = b;
+      this.i32[(counts >> 2) + b]!++;
+    }
   }
 
-  collect(x: number, n: number, scale: number, nb: number, bLo: number, bHi: number, dst: number): number {
+  collect(x: number, bins: number, n: number, bLo: number, bHi: number, dst: number): number {
+    const u8 = new Uint8Array(this.buffer);
     let m = 0;
     for (let j = 0; j < n; j++) {
-      const v = this.f32[(x >> 2) + j]!;
-      const b = bin(v, scale, nb);
-      if (b >= bLo && b <= bHi) this.f32[(dst >> 2) + m++] = Math.abs(v);
+      const b = u8[bins + j]!;
+      if (b >= bLo && b <= bHi) this.f32[(dst >> 2) + m++] = Math.abs(this.f32[(x >> 2) + j]!);
     }
     return m;
   }

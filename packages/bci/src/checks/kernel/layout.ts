@@ -102,6 +102,8 @@ export interface CheckLayout {
   sums: number;
   zero: number;
   counts: number;
+  /** The noise samples' histogram bins (a byte each) for the median's second pass. */
+  bins: number;
   sel: number;
   ev: number;
   evCount: number;
@@ -171,7 +173,8 @@ export function checkLayout(s: CheckLayoutSpec): CheckLayout {
     G: alloc((Cp + 1) * gStride), // row Cp stays 0: the partner of padded quads
     sums: alloc(Cp * 4),
     zero: alloc(64), // a zero line: rows past the end of a gather read it
-    counts: alloc(4 * s.medianBins * 4),
+    counts: alloc(s.medianBins * 4),
+    bins: alloc(gRows + 16),
     sel: alloc(gRows * 4 + 16),
     ev: alloc(evCap * 16),
     evCount: alloc(16),
