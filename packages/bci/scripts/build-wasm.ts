@@ -24,7 +24,10 @@ export async function generatedSource(): Promise<string> {
     const mod = wabt.parseWat(file, readFileSync(join(dirname(WAT_PATH), file), 'utf8'), { simd: true });
     try {
       const { buffer } = mod.toBinary({ log: false, write_debug_names: false });
-      const lines = Buffer.from(buffer).toString('base64').match(/.{1,100}/g) ?? [];
+      const lines =
+        Buffer.from(buffer)
+          .toString('base64')
+          .match(/.{1,100}/g) ?? [];
       out += `export const ${name} =\n` + lines.map((l) => `  '${l}'`).join(' +\n') + ';\n';
     } finally {
       mod.destroy();

@@ -17,7 +17,11 @@ const ABS = '(v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)';
 
 /** Address of state word `off` of group i (0: zp, 1: zp + zStride) relative to base local `p`. */
 const zAt = (p: string, i: number, first: boolean): string =>
-  i === 0 ? `(local.get ${p})` : first ? `(local.tee $zq (i32.add (local.get ${p}) (local.get $zStride)))` : '(local.get $zq)';
+  i === 0
+    ? `(local.get ${p})`
+    : first
+      ? `(local.tee $zq (i32.add (local.get ${p}) (local.get $zStride)))`
+      : '(local.get $zq)';
 
 function notch(v: string, i: number): string {
   return `
@@ -164,7 +168,8 @@ function groupLoop(whole: boolean, noiseRow: boolean): string {
 
 export function spikeRowsWat(): string {
   const locals = G.map(
-    (v) => `    (local $x${v} v128) (local $y${v} v128) (local $u${v} v128) (local $z0${v} v128) (local $z1${v} v128)`,
+    (v) =>
+      `    (local $x${v} v128) (local $y${v} v128) (local $u${v} v128) (local $z0${v} v128) (local $z1${v} v128)`,
   ).join('\n');
   return `  ;; Spike band over \`rows\` rows (rowBytes per row, a multiple of 32; input rows inStride apart) with, on the raw
   ;; input, box[c] += x and, on noise rows (block row ≡ 0 mod step; block row of the first: row0), railed[c] +=

@@ -70,7 +70,11 @@ export function checkRecording(
     ? measureImpedance(impedanceTest, o.impedance, `${source} impedance test`)
     : null;
   const checker = new SignalChecker(
-    { sampleRateHz: rec.sampleRateHz, channels: rec.channels, spikeBand: filter === 'causal' ? 'filter' : 'given' },
+    {
+      sampleRateHz: rec.sampleRateHz,
+      channels: rec.channels,
+      spikeBand: filter === 'causal' ? 'filter' : 'given',
+    },
     o,
     source,
   );

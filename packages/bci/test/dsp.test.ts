@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { FilterType } from '../src/dsp/butter.ts';
 import { butterSos } from '../src/dsp/butter.ts';
-import { medianAbs, medianInPlace } from '../src/dsp/mad.ts';
+import { medianFromHistogram, medianInPlace } from '../src/dsp/mad.ts';
 import { iirnotchSos } from '../src/dsp/notch.ts';
 import { Rng } from '../src/dsp/rng.ts';
 import { SosBank, sosfilt, sosfiltfilt, sosfiltZi } from '../src/dsp/sos.ts';
@@ -139,9 +139,33 @@ describe('median by quickselect', () => {
 });
 
 describe('median of |x| by histogram + select', () => {
+  /** |src[offset + i·stride]|, i < n, through `medianFromHistogram` over [0, 4·mean|x|) (with or without collect). */
+  function histMedianAbs(
+    src: Float32Array,
+    offset: number,
+    n: number,
+    stride: number,
+    collect: boolean,
+  ): number {
+    const g = Float32Array.from({ length: n }, (_, i) => Math.abs(src[offset + i * stride]!));
+    const mean = g.reduce((a, v) => a + v, 0) / n;
+    const counts = new Int32Array(1024);
+    const nb = counts.length;
+    const scratch = new Float32Array(n);
+    if (!(mean > 0)) return medianInPlace(g, n);
+    const scale = nb / (4 * mean);
+    const bin = (v: number): number => (v * scale >= nb ? nb - 1 : (v * scale) | 0);
+    for (const v of g) counts[bin(v)]!++;
+    const gather = (bLo: number, bHi: number): number => {
+      let m = 0;
+      for (const v of g) if (bin(v) >= bLo && bin(v) <= bHi) scratch[m++] = v;
+      return m;
+    };
+    return medianFromHistogram(g, n, scale, counts, scratch, collect ? gather : undefined);
+  }
+
   it('equals the median of a sorted copy for Gaussian, spiky, railed and constant data', () => {
     const rng = new Rng(12);
-    const counts = new Int32Array(1024);
     const gens: (() => number)[] = [
       () => 10 * rng.normal(),
       () => (rng.next() < 0.01 ? -300 : 8 * rng.normal()),
@@ -154,12 +178,12 @@ describe('median of |x| by histogram + select', () => {
         const x = Float32Array.from({ length: n + 5 }, gen);
         const abs = Array.from(x.subarray(5), Math.abs).sort((a, b) => a - b);
         const ref = n % 2 ? abs[n >> 1]! : (abs[n / 2 - 1]! + abs[n / 2]!) / 2;
-        expect(medianAbs(x, 5, n, 1, new Float32Array(n), counts)).toBe(ref);
+        for (const collect of [false, true]) expect(histMedianAbs(x, 5, n, 1, collect)).toBe(ref);
         // Every 3rd value from offset 1.
         const every = Array.from({ length: Math.floor((n + 3) / 3) }, (_, i) => Math.abs(x[1 + 3 * i]!)).sort((a, b) => a - b); // prettier-ignore
         const m = every.length;
         const ref3 = m % 2 ? every[m >> 1]! : (every[m / 2 - 1]! + every[m / 2]!) / 2;
-        expect(medianAbs(x, 1, m, 3, new Float32Array(m), counts)).toBe(ref3);
+        for (const collect of [false, true]) expect(histMedianAbs(x, 1, m, 3, collect)).toBe(ref3);
       }
   });
 });

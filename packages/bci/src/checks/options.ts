@@ -22,7 +22,7 @@ export interface CheckOptions {
   /**
    * σ is the median of every n-th sample of the block (1 = all): band-limited noise is correlated over a few
    * samples anyway, and 1875 samples per 0.25 s block still give σ to ~3 % (SpikeInterface also estimates
-   * noise on random subsets). The short search correlates the same samples.
+   * noise on random subsets). The short search correlates a quarter of these samples (runs of four).
    */
   noiseSubsample: number;
   /**

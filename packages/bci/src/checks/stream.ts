@@ -1,19 +1,24 @@
 /**
  * The streaming signal checker. `push(chunk)` takes time-major µV samples in chunks of any size (even partial
  * frames); `metrics()` / `report()` give what a single pass over everything pushed so far gives. Every per-sample
- * computation is causal and runs in the same order whatever the chunking (filters with Float64 state, noise
- * blocks aligned to sample 0, sums accumulated sample by sample), so chunked and whole results are identical.
+ * computation is causal and runs in the same order whatever the chunking (filter states carried over, noise blocks
+ * aligned to sample 0, sums accumulated in a fixed order), so chunked and whole results are identical.
  *
  * Per channel: spike band (notch at the mains fundamental + Butterworth band-pass, optional common average
  * reference) → per-block σ = median|x|/0.6745 → negative threshold crossings at −k·σ with a dead time, aligned to
- * the trough; rail counts on the raw signal; LFP: boxcar decimation to ≈2 kHz, mains notches (3 harmonics), band
- * powers delta…high gamma; mains amplitude by lock-in; spike-band correlations between candidate pairs.
+ * the trough; rail counts on the raw signal (every noiseSubsample-th sample); LFP: boxcar decimation to ≈2 kHz,
+ * mains notches (3 harmonics), band powers delta…high gamma (delta…beta on 8-row and gamma on 4-row means); mains
+ * amplitude by lock-in; spike-band correlations between candidate pairs.
  *
  * The per-sample work runs in the check kernels (src/dsp/wasm/check.wat: WebAssembly SIMD, four channels per
  * vector, in single precision; or their bit-identical JavaScript reference) over time-major rows in the kernel's
  * memory; this class keeps the bookkeeping: blocks, noise medians, spike lists, correlations and the report.
  * Single precision is what the recordings hold; the spike band's notch uses a form that keeps it exact enough
- * (the band differs from scipy's double-precision sosfilt by < 0.01 µV; test/kernel.test.ts).
+ * (the band differs from scipy's double-precision sosfilt by < 0.01 µV under 500 µV of mains; test/kernel.test.ts).
+ * The threshold of a block is −k·max(σ, 0.8·σ of the block before): it falls by at most 20 % per block, so a quiet
+ * block after a loud one (an artefact ending) does not flood detections, and blocks after the first need to keep
+ * only the samples below 0.8 of the previous threshold ("candidates") instead of the whole block: detection from
+ * them is exact (test/kernel.test.ts compares both ways).
  */
 import { butterSos } from '../dsp/butter.ts';
 import { MAD_TO_SIGMA, medianFromHistogram, medianInPlace } from '../dsp/mad.ts';
@@ -74,6 +79,15 @@ const PIECE = 512;
 const CORR_VECTOR_STEP = 4;
 /** Candidates of a block lie below this fraction of the previous block's threshold (see `startBlock`). */
 const CAND_MARGIN = 0.8;
+let candidatesOn = true;
+
+/**
+ * Switches detection from candidates off/on for checkers created afterwards (tests, benchmarks): off, every block is
+ * kept whole and scanned, which gives the same results more slowly.
+ */
+export function setCandidateDetection(on: boolean): void {
+  candidatesOn = on;
+}
 /** Histogram bins of the noise median, over [0, 2·mean|x|) (the last one open): median|x| ≈ 0.85·mean|x| for noise. */
 const MEDIAN_BINS = 256;
 
@@ -119,11 +133,14 @@ export class SignalChecker {
   private readonly car: boolean;
   /** Whether the current block keeps its whole spike band (else candidates only). */
   private whole = true;
+  private readonly candidates: boolean;
 
   constructor(
     layout: StreamLayout,
     options: Partial<CheckOptions> = {},
     private readonly source = 'signal checker',
+    /** wasm: false runs the kernels' JavaScript reference (default: WebAssembly where available). */
+    engine: { wasm?: boolean } = {},
   ) {
     const o = resolveCheckOptions(options);
     this.options = o;
@@ -138,6 +155,7 @@ export class SignalChecker {
     this.channelCount = C;
     this.bandGiven = layout.spikeBand === 'given';
     this.car = o.commonAverageReference && C > 1;
+    this.candidates = candidatesOn && !this.car;
     this.sampleRateHz = fs;
     const hi = Math.min(o.spikeBandHz[1], fs * 0.45);
     this.blockLen = Math.max(16, Math.round(o.noiseBlockS * fs));
@@ -169,7 +187,11 @@ export class SignalChecker {
     for (let i = 0; i < C; i++) {
       const partners: number[] = [];
       for (let j = i + 1; j < C; j++)
-        if (mode === 'all' || j === i + 1 || layout.channels[i]!.electrodeId === layout.channels[j]!.electrodeId)
+        if (
+          mode === 'all' ||
+          j === i + 1 ||
+          layout.channels[i]!.electrodeId === layout.channels[j]!.electrodeId
+        )
           partners.push(j);
       for (let q = 0; q < partners.length; q += 4) {
         const at = quads.length / 5;
@@ -215,7 +237,7 @@ export class SignalChecker {
     this.L = checkLayout(spec);
     // Read before written: the state, the pads of input rows, the zero row of G and the zero line.
     const L = this.L;
-    this.k = createCheckKernel(L.bytes, undefined, [
+    this.k = createCheckKernel(L.bytes, engine.wasm, [
       [L.stateStart, L.stateEnd],
       [L.input, L.band],
       [L.G + L.Cp * L.gStride, L.G + (L.Cp + 1) * L.gStride],
@@ -341,7 +363,7 @@ export class SignalChecker {
    */
   private startBlock(): void {
     const L = this.L;
-    this.whole = this.car || this.samples === 0;
+    this.whole = !this.candidates || this.samples === 0;
     this.i32[L.candCount >> 2] = 0;
     if (this.whole) return;
     const k = this.options.thresholdSigma;
@@ -393,7 +415,8 @@ export class SignalChecker {
     };
     this.i32[evCount] = 0;
     if (this.whole) {
-      for (let c = 0; c < C; c++) this.f32[(L.trig >> 2) + c] = this.i32[active + c] ? NaN : this.f32[thr + c]!;
+      for (let c = 0; c < C; c++)
+        this.f32[(L.trig >> 2) + c] = this.i32[active + c] ? NaN : this.f32[thr + c]!;
       for (let r = 0; r < len;) {
         r = k.detect(
           L.band, r, len, L.rowBytes, C, L.thr, L.trig, L.active, L.minVal, L.minIdx, L.startIdx, L.dead,
@@ -440,7 +463,9 @@ export class SignalChecker {
     this.i32.fill(0, L.counts >> 2, (L.counts >> 2) + MEDIAN_BINS);
     this.k.hist(x, n, s, L.counts, MEDIAN_BINS, L.bins);
     const counts = this.i32.subarray(L.counts >> 2, (L.counts >> 2) + MEDIAN_BINS);
-    return medianFromHistogram(sel, n, s, counts, sel, (bLo, bHi) => this.k.collect(x, L.bins, n, bLo, bHi, L.sel));
+    return medianFromHistogram(sel, n, s, counts, sel, (bLo, bHi) =>
+      this.k.collect(x, L.bins, n, bLo, bHi, L.sel),
+    );
   }
 
   /** Gives the kernel's memory back for the next checker; this one cannot be used afterwards. */
@@ -477,7 +502,8 @@ export class SignalChecker {
     const durationS = total / this.sampleRateHz;
     // Rails are counted on the noise rows (every noiseSubsample-th row of each block).
     const step = this.options.noiseSubsample;
-    const noiseRows = (this.samples / this.blockLen) * Math.ceil(this.blockLen / step) + Math.ceil(this.blockFill / step);
+    const noiseRows =
+      (this.samples / this.blockLen) * Math.ceil(this.blockLen / step) + Math.ceil(this.blockFill / step);
     const channels: ChannelMetrics[] = [];
     const spikeSamples: number[][] = [];
     const best: { p: number; r: number }[] = Array.from({ length: C }, () => ({ p: -1, r: -Infinity }));

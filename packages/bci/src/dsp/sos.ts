@@ -5,11 +5,7 @@
  * state kept in Float64 between chunks, so feeding a signal in chunks of any size gives bit-identical output.
  */
 import type { Sos } from './butter.ts';
-import { medianAbs } from './mad.ts';
 import { WasmSos, sosWasmAvailable } from './wasm/sosWasm.ts';
-
-/** Histogram bins of the noise median (`medianAbs`). */
-const MEDIAN_BINS = 1024;
 
 export const sectionCount = (sos: Sos): number => {
   if (sos.length === 0 || sos.length % 6 !== 0)
@@ -101,12 +97,8 @@ export function sosfiltfilt(sos: Sos, x: ArrayLike<number>, padlen = sosfiltfilt
 export interface SosBankOptions {
   /** Use the WebAssembly SIMD kernel when available (default true; same results either way). */
   wasm?: boolean;
-  /** Size, in floats, of the channel-major block `block()` returns (kept in the kernel's memory: no copy). */
-  blockFloats?: number;
   /** Frames per kernel call (the kernel's I/O buffers hold this many frames). */
   maxFrames?: number;
-  /** Most samples `medianAbsBlock` takes at once (room reserved in the kernel's memory). */
-  medianFloats?: number;
 }
 
 /**
@@ -119,12 +111,6 @@ export class SosBank {
   /** State: for section s, z0 of channel c at [s][0][c] and z1 at [s][1][c] (contiguous per channel run). */
   private readonly z: Float64Array;
   private readonly wasm: WasmSos | null;
-  private readonly blockBuf: Float32Array;
-  private readonly medianGather: Float32Array | null;
-  /** `accumulateRaw`'s sums per channel (views of the kernel's memory when it runs; ≥ channelCount long). */
-  readonly box: Float64Array;
-  readonly railed: Float64Array;
-  private readonly counts = new Int32Array(MEDIAN_BINS);
 
   constructor(
     readonly sos: Sos,
@@ -132,61 +118,15 @@ export class SosBank {
     options: SosBankOptions = {},
   ) {
     this.sections = sectionCount(sos);
-    const blockFloats = options.blockFloats ?? 0;
     const useWasm = (options.wasm ?? true) && sosWasmAvailable();
     const maxFrames = options.maxFrames ?? Math.max(16, Math.min(2048, Math.floor(2 ** 21 / channelCount)));
-    this.wasm = useWasm
-      ? new WasmSos(sos, channelCount, maxFrames, blockFloats, options.medianFloats ?? 0, MEDIAN_BINS)
-      : null;
-    this.medianGather = this.wasm ? null : new Float32Array(options.medianFloats ?? 0);
-    this.box = this.wasm ? this.wasm.box : new Float64Array(channelCount);
-    this.railed = this.wasm ? this.wasm.railed : new Float64Array(channelCount);
+    this.wasm = useWasm ? new WasmSos(sos, channelCount, maxFrames) : null;
     this.z = new Float64Array(this.wasm ? 0 : this.sections * 2 * channelCount);
-    this.blockBuf = this.wasm ? this.wasm.block : new Float32Array(blockFloats);
   }
 
   /** Whether this bank runs on the WebAssembly kernel. */
   get usesWasm(): boolean {
     return this.wasm !== null;
-  }
-
-  /**
-   * Raw-side sums kept next to the filter (the spike bank of a checker): `box[c] += x` and `railed[c] += 1`
-   * where |x| ≥ rail, over frames [from, from + frames) of interleaved `raw`, in time order.
-   */
-  accumulateRaw(raw: Float32Array, from: number, frames: number, rail: number): void {
-    if (this.wasm) return this.wasm.accumulateRaw(raw, from, frames, rail);
-    const C = this.channelCount;
-    const box = this.box;
-    const railed = this.railed;
-    for (let t = from; t < from + frames; t++) {
-      const base = t * C;
-      for (let c = 0; c < C; c++) {
-        const v = raw[base + c]!;
-        if (v >= rail || v <= -rail) railed[c]!++;
-        box[c] = box[c]! + v;
-      }
-    }
-  }
-
-  /** First i < n with block()[at + i] < thr (compared in double), or n: the detector's scan outside spikes. */
-  scanBelow(at: number, n: number, thr: number): number {
-    if (this.wasm) return this.wasm.scanBelow(at, n, thr);
-    const b = this.blockBuf;
-    let i = 0;
-    while (i < n && !(b[at + i]! < thr)) i++;
-    return i;
-  }
-
-  /** `medianAbs(block(), at, n, stride, …)`: median |x| of every stride-th block sample (n ≤ medianFloats). */
-  medianAbsBlock(at: number, n: number, stride: number, scratch: Float32Array): number {
-    if (this.wasm) return this.wasm.medianAbsBlock(at, n, stride, scratch);
-    return medianAbs(this.blockBuf, at, n, stride, scratch, this.counts, this.medianGather!);
-  }
-
-  /** The `blockFloats`-long block; `processToBlock` into it writes straight from the kernel. */
-  block(): Float32Array {
-    return this.blockBuf;
   }
 
   /** Sets every channel's state to `sosfilt_zi · x0[c]` (steady state for a constant input x0[c]). */
@@ -216,29 +156,6 @@ export class SosBank {
     // between sections; the last writes `output`.
     const tmp = this.sections > 1 ? this.scratch(frames * this.channelCount) : output;
     this.runSections(input, tmp, frames, 0, this.sections, output);
-  }
-
-  /**
-   * Like `process`, but the last section writes channel-major: channel c, frame t goes to
-   * `block[c * blockLen + fill + t]` (the noise/detection block), which saves a transpose pass.
-   */
-  processToBlock(
-    input: Float32Array,
-    frames: number,
-    block: Float32Array,
-    blockLen: number,
-    fill: number,
-  ): void {
-    if (this.wasm) return this.wasm.processToBlock(input, frames, block, blockLen, fill);
-    const C = this.channelCount;
-    const n = this.sections;
-    if (n > 1) {
-      // All but the last section as usual, into the scratch.
-      const tmp = this.scratch(frames * C);
-      const last = this.sections - 1;
-      this.runSections(input, tmp, frames, 0, last);
-      this.lastToBlock(tmp, frames, block, blockLen, fill, last);
-    } else this.lastToBlock(input, frames, block, blockLen, fill, 0);
   }
 
   /**
@@ -276,37 +193,6 @@ export class SosBank {
           z[o1 + c] = b2 * x - a2 * y;
           dst[base + c] = y;
         }
-      }
-    }
-  }
-
-  private lastToBlock(
-    src: ArrayLike<number>,
-    frames: number,
-    block: Float32Array,
-    blockLen: number,
-    fill: number,
-    s: number,
-  ): void {
-    const C = this.channelCount;
-    const z = this.z;
-    const sos = this.sos;
-    const b0 = sos[6 * s]!;
-    const b1 = sos[6 * s + 1]!;
-    const b2 = sos[6 * s + 2]!;
-    const a1 = sos[6 * s + 4]!;
-    const a2 = sos[6 * s + 5]!;
-    const o0 = 2 * s * C;
-    const o1 = o0 + C;
-    for (let t = 0; t < frames; t++) {
-      const base = t * C;
-      const col = fill + t;
-      for (let c = 0; c < C; c++) {
-        const x = src[base + c]!;
-        const y = b0 * x + z[o0 + c]!;
-        z[o0 + c] = b1 * x - a1 * y + z[o1 + c]!;
-        z[o1 + c] = b2 * x - a2 * y;
-        block[c * blockLen + col] = y;
       }
     }
   }

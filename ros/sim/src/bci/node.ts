@@ -215,6 +215,7 @@ export class BciNode {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const c of this.closers.splice(0)) c();
+    (this.checker as SignalChecker | undefined)?.dispose();
   }
 
   // ------------------------------------------------------------------ amplifier
@@ -311,6 +312,7 @@ export class BciNode {
 
   private startWindow(): void {
     const channels = this.amp.channels.map((c) => ({ ...c, depthMm: this.amp.depthMm[c.index] }));
+    (this.checker as SignalChecker | undefined)?.dispose(); // its kernel memory serves the next one
     this.checker = new SignalChecker(
       { sampleRateHz: this.sampleRateHz, channels },
       this.checkOptions,

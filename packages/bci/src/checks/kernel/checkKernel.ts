@@ -12,13 +12,37 @@ export interface CheckKernel {
   readonly buffer: ArrayBuffer;
   spike_rows(inP: number, inStride: number, out: number, outStride: number, rowBytes: number, rows: number, z: number, coef: number, nbp: number, box: number, railed: number, railThr: number, lfp: number, decim: number, boxFill: number, invD: number, filter: number, copy: number, row0: number, step: number, cmp: number, cand: number, keys: number, vals: number, cnt: number): number; // prettier-ignore
   car_rows(blk: number, rows: number, rowBytes: number, C: number): void;
-  gather(blk: number, n: number, rowStep: number, rowBytes: number, G: number, gStride: number, zero: number): void;
+  gather(
+    blk: number,
+    n: number,
+    rowStep: number,
+    rowBytes: number,
+    G: number,
+    gStride: number,
+    zero: number,
+  ): void;
   hist(x: number, n: number, scale: number, counts: number, nb: number, bins: number): void;
   collect(x: number, bins: number, n: number, bLo: number, bHi: number, dst: number): number;
   detect(blk: number, r0: number, rows: number, rowBytes: number, C: number, thr: number, trig: number, active: number, minVal: number, minIdx: number, startIdx: number, dead: number, start: number, maxWidth: number, refractory: number, ev: number, evCap: number, evCount: number): number; // prettier-ignore
   detect_cand(keys: number, vals: number, e0: number, nEnt: number, C: number, thr: number, active: number, minVal: number, minIdx: number, startIdx: number, dead: number, last: number, skip: number, start: number, maxWidth: number, refractory: number, ev: number, evCap: number, evCount: number): number; // prettier-ignore
-  chan_sums(G: number, gStride: number, nVec: number, vstep: number, C: number, sums: number, abs: number): void;
-  corr_quads(G: number, gStride: number, nVec: number, vstep: number, quads: number, Q: number, sums: number): void;
+  chan_sums(
+    G: number,
+    gStride: number,
+    nVec: number,
+    vstep: number,
+    C: number,
+    sums: number,
+    abs: number,
+  ): void;
+  corr_quads(
+    G: number,
+    gStride: number,
+    nVec: number,
+    vstep: number,
+    quads: number,
+    Q: number,
+    sums: number,
+  ): void;
   lockin_rows(x: number, rows: number, rowBytes: number, acc: number, sc: number): void;
   lfp_rows(x: number, rows: number, rowBytes: number, z: number, nCoef: number, nNotch: number, bCoef: number, n1: number, n4: number, n8: number, spb: number, pow: number, settle: number, line: number, sc: number, phase: number): void; // prettier-ignore
 }

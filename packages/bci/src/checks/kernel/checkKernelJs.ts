@@ -22,11 +22,33 @@ export class JsCheckKernel implements CheckKernel {
   }
 
   spike_rows(
-    inP: number, inStride: number, out: number, outStride: number, rowBytes: number, rows: number, z: number,
-    coef: number, nbp: number, box: number, railed: number, railThr: number, lfp: number, decim: number,
-    boxFill: number, invD: number, filter: number, copy: number, row0: number, step: number, cmp: number,
-    cand: number, keys: number, vals: number, cnt: number,
-  ): number { // prettier-ignore
+    inP: number,
+    inStride: number,
+    out: number,
+    outStride: number,
+    rowBytes: number,
+    rows: number,
+    z: number,
+    coef: number,
+    nbp: number,
+    box: number,
+    railed: number,
+    railThr: number,
+    lfp: number,
+    decim: number,
+    boxFill: number,
+    invD: number,
+    filter: number,
+    copy: number,
+    row0: number,
+    step: number,
+    cmp: number,
+    cand: number,
+    keys: number,
+    vals: number,
+    cnt: number,
+  ): number {
+    // prettier-ignore
     const f = this.f32;
     const I = this.i32;
     const lanes = rowBytes >> 2;
@@ -146,10 +168,26 @@ export class JsCheckKernel implements CheckKernel {
   }
 
   detect(
-    blk: number, r0: number, rows: number, rowBytes: number, C: number, thr: number, trig: number, active: number,
-    minVal: number, minIdx: number, startIdx: number, dead: number, start: number, maxWidth: number,
-    refractory: number, ev: number, evCap: number, evCount: number,
-  ): number { // prettier-ignore
+    blk: number,
+    r0: number,
+    rows: number,
+    rowBytes: number,
+    C: number,
+    thr: number,
+    trig: number,
+    active: number,
+    minVal: number,
+    minIdx: number,
+    startIdx: number,
+    dead: number,
+    start: number,
+    maxWidth: number,
+    refractory: number,
+    ev: number,
+    evCap: number,
+    evCount: number,
+  ): number {
+    // prettier-ignore
     const f = this.f32;
     const I = this.i32;
     const d = this.f64;
@@ -193,10 +231,27 @@ export class JsCheckKernel implements CheckKernel {
   }
 
   detect_cand(
-    keys: number, vals: number, e0: number, nEnt: number, C: number, thr: number, active: number, minVal: number,
-    minIdx: number, startIdx: number, dead: number, last: number, skip: number, start: number, maxWidth: number,
-    refractory: number, ev: number, evCap: number, evCount: number,
-  ): number { // prettier-ignore
+    keys: number,
+    vals: number,
+    e0: number,
+    nEnt: number,
+    C: number,
+    thr: number,
+    active: number,
+    minVal: number,
+    minIdx: number,
+    startIdx: number,
+    dead: number,
+    last: number,
+    skip: number,
+    start: number,
+    maxWidth: number,
+    refractory: number,
+    ev: number,
+    evCap: number,
+    evCount: number,
+  ): number {
+    // prettier-ignore
     const f = this.f32;
     const I = this.i32;
     const d = this.f64;
@@ -246,7 +301,15 @@ export class JsCheckKernel implements CheckKernel {
     return e;
   }
 
-  chan_sums(G: number, gStride: number, nVec: number, vstep: number, C: number, sums: number, abs: number): void {
+  chan_sums(
+    G: number,
+    gStride: number,
+    nVec: number,
+    vstep: number,
+    C: number,
+    sums: number,
+    abs: number,
+  ): void {
     const f = this.f32;
     for (let c = 0; c < C; c++) {
       const p = (G + c * gStride) >> 2;
@@ -267,7 +330,15 @@ export class JsCheckKernel implements CheckKernel {
     }
   }
 
-  corr_quads(G: number, gStride: number, nVec: number, vstep: number, quads: number, Q: number, sums: number): void {
+  corr_quads(
+    G: number,
+    gStride: number,
+    nVec: number,
+    vstep: number,
+    quads: number,
+    Q: number,
+    sums: number,
+  ): void {
     const f = this.f32;
     for (let q = 0; q < Q; q++) {
       const qp = (quads >> 2) + 5 * q;
@@ -300,9 +371,24 @@ export class JsCheckKernel implements CheckKernel {
   }
 
   lfp_rows(
-    x: number, rows: number, rowBytes: number, z: number, nCoef: number, nNotch: number, bCoef: number, n1: number,
-    n4: number, n8: number, spb: number, pow: number, settle: number, line: number, sc: number, phase: number,
-  ): void { // prettier-ignore
+    x: number,
+    rows: number,
+    rowBytes: number,
+    z: number,
+    nCoef: number,
+    nNotch: number,
+    bCoef: number,
+    n1: number,
+    n4: number,
+    n8: number,
+    spb: number,
+    pow: number,
+    settle: number,
+    line: number,
+    sc: number,
+    phase: number,
+  ): void {
+    // prettier-ignore
     const f = this.f32;
     const d = this.f64;
     const lanes = rowBytes >> 2;

@@ -117,12 +117,14 @@ export function checkLayout(s: CheckLayoutSpec): CheckLayout {
   const groups = Cp / 4;
   const nbp = s.spikeBandPass.length / 6;
   const spb = s.lfpBands.length ? s.lfpBands[0]!.sos.length / 6 : 0;
-  if (s.lfpBands.some((b) => b.sos.length / 6 !== spb)) throw new Error('check layout: LFP bands differ in sections');
+  if (s.lfpBands.some((b) => b.sos.length / 6 !== spb))
+    throw new Error('check layout: LFP bands differ in sections');
   const nBands = s.lfpBands.length;
   const count = (d: number): number => s.lfpBands.filter((b) => b.decimation === d).length;
   const [n1, n4, n8] = [count(1), count(4), count(8)];
   const order = s.lfpBands.map((b) => b.decimation);
-  if (order.some((d, i) => i > 0 && d < order[i - 1]!)) throw new Error('check layout: LFP bands out of rate order');
+  if (order.some((d, i) => i > 0 && d < order[i - 1]!))
+    throw new Error('check layout: LFP bands out of rate order');
   const nNotch = s.lfpNotches.length;
   const lfpCap = Math.ceil(s.pieceFrames / s.decim) + 1;
   const gRows = Math.ceil(s.blockLen / s.noiseSubsample);

@@ -47,7 +47,8 @@ export function lockInSums(
       f64[(sc >> 3) + 2 * j + 1] = Math.cos(w * (t0 + j));
     }
     if (C === Cp) f32.set(data.subarray(t0 * C, (t0 + n) * C), x >> 2);
-    else for (let j = 0; j < n; j++) f32.set(data.subarray((t0 + j) * C, (t0 + j + 1) * C), (x >> 2) + j * Cp);
+    else
+      for (let j = 0; j < n; j++) f32.set(data.subarray((t0 + j) * C, (t0 + j + 1) * C), (x >> 2) + j * Cp);
     k.lockin_rows(x, n, rowBytes, acc, sc);
   }
   for (let c = 0; c < C; c++) {

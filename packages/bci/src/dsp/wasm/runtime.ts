@@ -1,7 +1,8 @@
 /**
- * Loading the generated WebAssembly modules: compiled synchronously from base64 bytes (each within the browsers'
- * 4 KiB main-thread limit), once; null where WebAssembly SIMD is not available, and callers then use their
- * JavaScript path. `setSosWasmEnabled(false)` switches every kernel off for objects created afterwards.
+ * Loading the generated WebAssembly modules: compiled synchronously from base64 bytes, once; null where
+ * WebAssembly SIMD is not available (or, in a browser's main thread, where a module is over the 4 KiB that
+ * Chromium compiles synchronously there: the check kernels, ~11 KiB, run in Node and in workers), and callers then
+ * use their JavaScript path. `setSosWasmEnabled(false)` switches every kernel off for objects created afterwards.
  */
 
 /** The few WebAssembly JS API members used (the project's TypeScript libs declare no WebAssembly globals). */
