@@ -15,6 +15,8 @@ import { concatSos, iirnotchSos } from '../src/dsp/notch.ts';
 import { Rng } from '../src/dsp/rng.ts';
 import { sosfilt } from '../src/dsp/sos.ts';
 import { checkWasmAvailable, createCheckKernel } from '../src/checks/kernel/checkKernel.ts';
+import { lockInSums } from '../src/checks/kernel/lockIn.ts';
+import { setSosWasmEnabled } from '../src/dsp/wasm/sosWasm.ts';
 import { checkLayout, sectionKind, writeCoefficients } from '../src/checks/kernel/layout.ts';
 import type { CheckLayoutSpec } from '../src/checks/kernel/layout.ts';
 import { setCandidateDetection, SignalChecker } from '../src/checks/stream.ts';
@@ -196,4 +198,25 @@ describe('WebAssembly kernels and their JavaScript reference', () => {
     const rec = session(11, 0.45);
     expect(run(rec, { ...opts, wasm: true })).toEqual(run(rec, { ...opts, wasm: false }));
   });
+});
+
+it('the impedance lock-in gives the bits of the plain double-precision loop', () => {
+  const C = 21;
+  const T = 1100; // more than one kernel piece
+  const x = mainsAndNoise(C, T, 3);
+  const w = (2 * Math.PI * 1000) / fs;
+  const sin = new Float64Array(C);
+  const cos = new Float64Array(C);
+  for (let t = 40; t < T; t++)
+    for (let c = 0; c < C; c++) {
+      sin[c] = sin[c]! + x[t * C + c]! * Math.sin(w * t);
+      cos[c] = cos[c]! + x[t * C + c]! * Math.cos(w * t);
+    }
+  expect(lockInSums(x, C, 40, T, w)).toEqual({ sin, cos });
+  setSosWasmEnabled(false);
+  try {
+    expect(lockInSums(x, C, 40, T, w)).toEqual({ sin, cos });
+  } finally {
+    setSosWasmEnabled(true);
+  }
 });

@@ -1309,26 +1309,42 @@
     (v128.store offset=48 (local.get $p) (f64x2.add (v128.load offset=48 (local.get $p)) (f64x2.mul (local.get $hi) (local.get $cs)))))
 
   ;; Lock-in sums over `rows` rows (rowBytes per row and apart; sc = (sin, cos) f64 per row) into acc (64 bytes per
-  ;; group of 4 channels, as $lockin): the impedance test's measurement.
+  ;; group of 4 channels, laid out as $lockin's): the impedance test's measurement. Group by group down the rows,
+  ;; the sums in registers (the same additions in the same order as row by row).
   (func (export "lockin_rows") (param $x i32) (param $rows i32) (param $rowBytes i32) (param $acc i32) (param $sc i32)
-    (local $t i32) (local $g i32) (local $sn v128) (local $cs v128)
-    (block $tdone
-      (loop $tl
-        (br_if $tdone (i32.ge_u (local.get $t) (local.get $rows)))
-        (local.set $sn (f64x2.splat (f64.load (local.get $sc))))
-        (local.set $cs (f64x2.splat (f64.load offset=8 (local.get $sc))))
-        (local.set $g (i32.const 0))
-        (block $gdone
-          (loop $gl
-            (br_if $gdone (i32.ge_u (local.get $g) (local.get $rowBytes)))
-            (call $lockin (v128.load (i32.add (local.get $x) (local.get $g))) (i32.add (local.get $acc) (i32.shl (local.get $g) (i32.const 2)))
-              (local.get $sn) (local.get $cs))
-            (local.set $g (i32.add (local.get $g) (i32.const 16)))
-            (br $gl)))
-        (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
-        (local.set $sc (i32.add (local.get $sc) (i32.const 16)))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
-        (br $tl))))
+    (local $t i32) (local $g i32) (local $p i32) (local $q i32) (local $v v128) (local $lo v128) (local $hi v128)
+    (local $sn v128) (local $cs v128) (local $i0 v128) (local $i1 v128) (local $q0 v128) (local $q1 v128)
+    (block $gdone
+      (loop $gl
+        (br_if $gdone (i32.ge_u (local.get $g) (local.get $rowBytes)))
+        (local.set $p (i32.add (local.get $acc) (i32.shl (local.get $g) (i32.const 2))))
+        (local.set $i0 (v128.load (local.get $p)))
+        (local.set $i1 (v128.load offset=16 (local.get $p)))
+        (local.set $q0 (v128.load offset=32 (local.get $p)))
+        (local.set $q1 (v128.load offset=48 (local.get $p)))
+        (local.set $q (i32.add (local.get $x) (local.get $g)))
+        (local.set $t (i32.const 0))
+        (block $tdone
+          (loop $tl
+            (br_if $tdone (i32.ge_u (local.get $t) (local.get $rows)))
+            (local.set $sn (f64x2.splat (f64.load (i32.add (local.get $sc) (i32.shl (local.get $t) (i32.const 4))))))
+            (local.set $cs (f64x2.splat (f64.load offset=8 (i32.add (local.get $sc) (i32.shl (local.get $t) (i32.const 4))))))
+            (local.set $v (v128.load (local.get $q)))
+            (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
+            (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+            (local.set $i0 (f64x2.add (local.get $i0) (f64x2.mul (local.get $lo) (local.get $sn))))
+            (local.set $i1 (f64x2.add (local.get $i1) (f64x2.mul (local.get $hi) (local.get $sn))))
+            (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $lo) (local.get $cs))))
+            (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (local.get $hi) (local.get $cs))))
+            (local.set $q (i32.add (local.get $q) (local.get $rowBytes)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $tl)))
+        (v128.store (local.get $p) (local.get $i0))
+        (v128.store offset=16 (local.get $p) (local.get $i1))
+        (v128.store offset=32 (local.get $p) (local.get $q0))
+        (v128.store offset=48 (local.get $p) (local.get $q1))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (br $gl))))
 
   ;; `nb` band-passes of `spb` TDF2 sections from the same input v (states at zp, coefficients at cp, one after the
   ;; other); with `acc`, pow (32 bytes per band) += y² of each band's output.
