@@ -74,7 +74,7 @@ const PIECE = 512;
 /**
  * The short search correlates every fourth run of four noise samples (block rows 0, 4, 8, 12, then 64…76, …: one
  * sample in 16 on average). Shorted contacts correlate at r ≈ 1, healthy neighbours well below the 0.9 threshold;
- * 1,875 samples per second pin r down to ±0.05 (2 SE, Fisher z, at r = 0.5) within one second.
+ * 1,875 samples per second pin r down to ±0.035 (2 SE via Fisher's z, at r = 0.5) within one second.
  */
 const CORR_VECTOR_STEP = 4;
 /** Candidates of a block lie below this fraction of the previous block's threshold (see `startBlock`). */
@@ -88,6 +88,7 @@ let candidatesOn = true;
 export function setCandidateDetection(on: boolean): void {
   candidatesOn = on;
 }
+
 /** Histogram bins of the noise median, over [0, 2·mean|x|) (the last one open): median|x| ≈ 0.85·mean|x| for noise. */
 const MEDIAN_BINS = 256;
 
