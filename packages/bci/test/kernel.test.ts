@@ -17,7 +17,7 @@ import { sosfilt } from '../src/dsp/sos.ts';
 import { checkWasmAvailable, createCheckKernel } from '../src/checks/kernel/checkKernel.ts';
 import { lockInSums } from '../src/checks/kernel/lockIn.ts';
 import { setSosWasmEnabled } from '../src/dsp/wasm/sosWasm.ts';
-import { checkLayout, sectionKind, writeCoefficients } from '../src/checks/kernel/layout.ts';
+import { checkLayout, copyRowsPadded, sectionKind, writeCoefficients } from '../src/checks/kernel/layout.ts';
 import type { CheckLayoutSpec } from '../src/checks/kernel/layout.ts';
 import { setCandidateDetection, SignalChecker } from '../src/checks/stream.ts';
 import { simulateSession } from '../src/simulate/amplifier.ts';
@@ -54,7 +54,7 @@ function kernelBand(x: Float32Array, C: number, bandPass: Sos, wasm: boolean): F
   const k = createCheckKernel(L.bytes, wasm);
   writeCoefficients(k.buffer, L, spec);
   const f32 = new Float32Array(k.buffer);
-  for (let t = 0; t < T; t++) f32.set(x.subarray(t * C, (t + 1) * C), (L.input >> 2) + t * L.Cp);
+  copyRowsPadded(f32, x, T, C, L.Cp, L.input);
   k.spike_rows(
     L.input, L.rowBytes, L.band, L.rowBytes, L.rowBytes, T, L.z, L.coef, L.nbp, L.box, L.railed, 5000, L.lfp, 15,
     0, Math.fround(1 / 15), 1, L.given, 0, 4, L.compact, 0, L.candKeys, L.band, L.candCount,

@@ -26,7 +26,7 @@ import type { CheckKernel } from './kernel/checkKernel.ts';
 import { createCheckKernel, releaseCheckKernel } from './kernel/checkKernel.ts';
 import { JsCheckKernel } from './kernel/checkKernelJs.ts';
 import type { CheckLayout, CheckLayoutSpec } from './kernel/layout.ts';
-import { checkLayout, writeCoefficients } from './kernel/layout.ts';
+import { checkLayout, copyRowsPadded, writeCoefficients } from './kernel/layout.ts';
 import type { RecordingChannel } from '../recording.ts';
 import type { CheckOptions, LfpBand, LfpBandPower } from './options.ts';
 import { LFP_BANDS, resolveCheckOptions } from './options.ts';
@@ -243,7 +243,7 @@ export class SignalChecker {
       [L.input, L.band],
       [L.G + L.Cp * L.gStride, L.G + (L.Cp + 1) * L.gStride],
       [L.zero, L.zero + 64],
-      [L.skip, L.candCount + 16],
+      [L.candCount, L.candCount + 16],
     ]);
     this.usesWasm = !(this.k instanceof JsCheckKernel);
     this.f32 = new Float32Array(this.k.buffer);
@@ -292,14 +292,6 @@ export class SignalChecker {
     this.ingest(raw, raw.length / this.C, spikeBand);
   }
 
-  /** Copies `frames` time-major rows of C channels to `at` in the kernel's memory (rows of Cp floats). */
-  private copyRows(src: Float32Array, frames: number, at: number): void {
-    const C = this.C;
-    const Cp = this.L.Cp;
-    if (C === Cp) this.f32.set(src.subarray(0, frames * C), at >> 2);
-    else for (let t = 0; t < frames; t++) this.f32.set(src.subarray(t * C, (t + 1) * C), (at >> 2) + t * Cp);
-  }
-
   /**
    * Pieces of ≤ PIECE rows, copied into the kernel's memory (they stay in cache), go through box/rail sums, the
    * spike band (filtered, or the given band) into the block and the LFP at once; each full block is then checked.
@@ -314,8 +306,8 @@ export class SignalChecker {
     for (let t = 0; t < frames;) {
       if (this.blockFill === 0) this.startBlock();
       const n = Math.min(frames - t, B - this.blockFill, PIECE);
-      this.copyRows(raw.subarray(t * C, (t + n) * C), n, L.input);
-      if (spikeBand) this.copyRows(spikeBand.subarray(t * C, (t + n) * C), n, L.given);
+      copyRowsPadded(this.f32, raw.subarray(t * C, (t + n) * C), n, C, L.Cp, L.input);
+      if (spikeBand) copyRowsPadded(this.f32, spikeBand.subarray(t * C, (t + n) * C), n, C, L.Cp, L.given);
       const rows = this.whole ? L.band + this.blockFill * L.rowBytes : 0;
       const emitted = this.k.spike_rows(
         L.input, L.rowBytes, rows, L.rowBytes, L.rowBytes, n, L.z, L.coef, L.nbp, L.box, L.railed, this.railThr,
@@ -431,7 +423,7 @@ export class SignalChecker {
       const nEnt = this.i32[L.candCount >> 2]!;
       for (let e = 0; e < nEnt;) {
         e = k.detect_cand(
-          L.candKeys, L.band, e, nEnt, C, L.thr, L.active, L.minVal, L.minIdx, L.startIdx, L.dead, L.last, L.skip,
+          L.candKeys, L.band, e, nEnt, C, L.thr, L.active, L.minVal, L.minIdx, L.startIdx, L.dead, L.last,
           this.samples, this.maxWidth, this.refractory, L.ev, L.evCap, L.evCount,
         ); // prettier-ignore
         drain();

@@ -24,7 +24,7 @@ export interface CheckKernel {
   hist(x: number, n: number, scale: number, counts: number, nb: number, bins: number): void;
   collect(x: number, bins: number, n: number, bLo: number, bHi: number, dst: number): number;
   detect(blk: number, r0: number, rows: number, rowBytes: number, C: number, thr: number, trig: number, active: number, minVal: number, minIdx: number, startIdx: number, dead: number, start: number, maxWidth: number, refractory: number, ev: number, evCap: number, evCount: number): number; // prettier-ignore
-  detect_cand(keys: number, vals: number, e0: number, nEnt: number, C: number, thr: number, active: number, minVal: number, minIdx: number, startIdx: number, dead: number, last: number, skip: number, start: number, maxWidth: number, refractory: number, ev: number, evCap: number, evCount: number): number; // prettier-ignore
+  detect_cand(keys: number, vals: number, e0: number, nEnt: number, C: number, thr: number, active: number, minVal: number, minIdx: number, startIdx: number, dead: number, last: number, start: number, maxWidth: number, refractory: number, ev: number, evCap: number, evCount: number): number; // prettier-ignore
   chan_sums(
     G: number,
     gStride: number,

@@ -13,12 +13,14 @@ export class JsCheckKernel implements CheckKernel {
   private readonly f32: Float32Array;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
+  private readonly u8: Uint8Array;
 
   constructor(bytes: number) {
     this.buffer = new ArrayBuffer(bytes);
     this.f32 = new Float32Array(this.buffer);
     this.i32 = new Int32Array(this.buffer);
     this.f64 = new Float64Array(this.buffer);
+    this.u8 = new Uint8Array(this.buffer);
   }
 
   spike_rows(
@@ -48,7 +50,6 @@ export class JsCheckKernel implements CheckKernel {
     vals: number,
     cnt: number,
   ): number {
-    // prettier-ignore
     const f = this.f32;
     const I = this.i32;
     const lanes = rowBytes >> 2;
@@ -149,7 +150,7 @@ export class JsCheckKernel implements CheckKernel {
   }
 
   hist(x: number, n: number, scale: number, counts: number, nb: number, bins: number): void {
-    const u8 = new Uint8Array(this.buffer);
+    const u8 = this.u8;
     for (let j = 0; j < n; j++) {
       const b = bin(this.f32[(x >> 2) + j]!, scale, nb);
       u8[bins + j] = b;
@@ -158,7 +159,7 @@ export class JsCheckKernel implements CheckKernel {
   }
 
   collect(x: number, bins: number, n: number, bLo: number, bHi: number, dst: number): number {
-    const u8 = new Uint8Array(this.buffer);
+    const u8 = this.u8;
     let m = 0;
     for (let j = 0; j < n; j++) {
       const b = u8[bins + j]!;
@@ -187,15 +188,23 @@ export class JsCheckKernel implements CheckKernel {
     evCap: number,
     evCount: number,
   ): number {
-    // prettier-ignore
     const f = this.f32;
     const I = this.i32;
-    const d = this.f64;
     const lanes = rowBytes >> 2;
-    let cnt = I[evCount >> 2]!;
+    const sp = this.spikes(
+      active,
+      minVal,
+      minIdx,
+      startIdx,
+      dead,
+      maxWidth,
+      refractory,
+      ev,
+      I[evCount >> 2]!,
+    );
     let r = r0;
     for (; r < rows; r++) {
-      if (cnt + C > evCap) break;
+      if (sp.cnt + C > evCap) break;
       const row = (blk >> 2) + r * lanes;
       const idx = start + r;
       for (let c = 0; c < C; c++) {
@@ -203,30 +212,11 @@ export class JsCheckKernel implements CheckKernel {
         if (y >= f[(trig >> 2) + c]!) continue;
         const th = f[(thr >> 2) + c]!;
         if (I[(active >> 2) + c]) {
-          if (y < f[(minVal >> 2) + c]!) {
-            f[(minVal >> 2) + c] = y;
-            d[(minIdx >> 3) + c] = idx;
-          }
-          if (y >= th || idx - d[(startIdx >> 3) + c]! >= maxWidth) {
-            const e = ev + cnt * 16;
-            I[e >> 2] = c;
-            f[(e >> 2) + 1] = f[(minVal >> 2) + c]!;
-            d[(e >> 3) + 1] = d[(minIdx >> 3) + c]!;
-            cnt++;
-            I[(active >> 2) + c] = 0;
-            f[(trig >> 2) + c] = th;
-            d[(dead >> 3) + c] = d[(minIdx >> 3) + c]! + refractory;
-          }
-        } else if (y < th && idx >= d[(dead >> 3) + c]!) {
-          I[(active >> 2) + c] = -1;
-          f[(trig >> 2) + c] = NaN;
-          f[(minVal >> 2) + c] = y;
-          d[(minIdx >> 3) + c] = idx;
-          d[(startIdx >> 3) + c] = idx;
-        }
+          if (this.follow(sp, c, y, th, idx)) f[(trig >> 2) + c] = th;
+        } else if (this.startIf(sp, c, y, th, idx)) f[(trig >> 2) + c] = NaN;
       }
     }
-    I[evCount >> 2] = cnt;
+    I[evCount >> 2] = sp.cnt;
     return r;
   }
 
@@ -243,7 +233,6 @@ export class JsCheckKernel implements CheckKernel {
     startIdx: number,
     dead: number,
     last: number,
-    skip: number,
     start: number,
     maxWidth: number,
     refractory: number,
@@ -251,54 +240,90 @@ export class JsCheckKernel implements CheckKernel {
     evCap: number,
     evCount: number,
   ): number {
-    // prettier-ignore
     const f = this.f32;
     const I = this.i32;
     const d = this.f64;
-    let cnt = I[evCount >> 2]!;
-    const emit = (c: number): void => {
-      const e = ev + cnt * 16;
-      I[e >> 2] = c;
-      f[(e >> 2) + 1] = f[(minVal >> 2) + c]!;
-      d[(e >> 3) + 1] = d[(minIdx >> 3) + c]!;
-      cnt++;
-      I[(active >> 2) + c] = 0;
-      d[(dead >> 3) + c] = d[(minIdx >> 3) + c]! + refractory;
-    };
+    const sp = this.spikes(
+      active,
+      minVal,
+      minIdx,
+      startIdx,
+      dead,
+      maxWidth,
+      refractory,
+      ev,
+      I[evCount >> 2]!,
+    );
     let e = e0;
     for (; e < nEnt; e++) {
-      if (cnt + 8 > evCap) break;
+      if (sp.cnt + 8 > evCap) break;
       const gi = I[(keys >> 2) + 2 * e + 1]!;
       const idx = start + I[(keys >> 2) + 2 * e]!;
-      if (I[(skip >> 2) + (gi >> 2)]) continue;
       for (let i = 0; i < 4; i++) {
         const c = 4 * gi + i;
         if (c >= C) break;
         const y = f[(vals >> 2) + 4 * e + i]!;
         const th = f[(thr >> 2) + c]!;
         if (I[(active >> 2) + c]) {
-          if (idx > d[(last >> 3) + c]! + 1) emit(c);
+          // A gap after the spike's last sample: the sample after it was above threshold and ended the spike.
+          if (idx > d[(last >> 3) + c]! + 1) this.end(sp, c);
           else {
-            if (y < f[(minVal >> 2) + c]!) {
-              f[(minVal >> 2) + c] = y;
-              d[(minIdx >> 3) + c] = idx;
-            }
-            if (y >= th || idx - d[(startIdx >> 3) + c]! >= maxWidth) emit(c);
-            else d[(last >> 3) + c] = idx;
+            if (!this.follow(sp, c, y, th, idx)) d[(last >> 3) + c] = idx;
             continue;
           }
         }
-        if (y < th && idx >= d[(dead >> 3) + c]!) {
-          I[(active >> 2) + c] = -1;
-          f[(minVal >> 2) + c] = y;
-          d[(minIdx >> 3) + c] = idx;
-          d[(startIdx >> 3) + c] = idx;
-          d[(last >> 3) + c] = idx;
-        }
+        if (this.startIf(sp, c, y, th, idx)) d[(last >> 3) + c] = idx;
       }
     }
-    I[evCount >> 2] = cnt;
+    I[evCount >> 2] = sp.cnt;
     return e;
+  }
+
+  /** The threshold-crossing state machine both detectors share, over the kernel's state arrays. */
+  private spikes(
+    active: number,
+    minVal: number,
+    minIdx: number,
+    startIdx: number,
+    dead: number,
+    maxWidth: number,
+    refractory: number,
+    ev: number,
+    cnt: number,
+  ): Spikes {
+    return { active: active >> 2, minVal: minVal >> 2, minIdx: minIdx >> 3, startIdx: startIdx >> 3, dead: dead >> 3, maxWidth, refractory, ev, cnt }; // prettier-ignore
+  }
+
+  /** A sample of channel c inside a spike: follows the minimum; ends the spike at y ≥ th or its width. */
+  private follow(s: Spikes, c: number, y: number, th: number, idx: number): boolean {
+    if (y < this.f32[s.minVal + c]!) {
+      this.f32[s.minVal + c] = y;
+      this.f64[s.minIdx + c] = idx;
+    }
+    if (!(y >= th || idx - this.f64[s.startIdx + c]! >= s.maxWidth)) return false;
+    this.end(s, c);
+    return true;
+  }
+
+  /** Event (c, minVal, minIdx); the channel leaves its spike and the dead time runs from the minimum. */
+  private end(s: Spikes, c: number): void {
+    const e = s.ev + s.cnt * 16;
+    this.i32[e >> 2] = c;
+    this.f32[(e >> 2) + 1] = this.f32[s.minVal + c]!;
+    this.f64[(e >> 3) + 1] = this.f64[s.minIdx + c]!;
+    s.cnt++;
+    this.i32[s.active + c] = 0;
+    this.f64[s.dead + c] = this.f64[s.minIdx + c]! + s.refractory;
+  }
+
+  /** A sample of channel c outside a spike: starts one below th once the dead time is over. */
+  private startIf(s: Spikes, c: number, y: number, th: number, idx: number): boolean {
+    if (!(y < th && idx >= this.f64[s.dead + c]!)) return false;
+    this.i32[s.active + c] = -1;
+    this.f32[s.minVal + c] = y;
+    this.f64[s.minIdx + c] = idx;
+    this.f64[s.startIdx + c] = idx;
+    return true;
   }
 
   chan_sums(
@@ -388,7 +413,6 @@ export class JsCheckKernel implements CheckKernel {
     sc: number,
     phase: number,
   ): void {
-    // prettier-ignore
     const f = this.f32;
     const d = this.f64;
     const lanes = rowBytes >> 2;
@@ -446,6 +470,19 @@ export class JsCheckKernel implements CheckKernel {
       }
     }
   }
+}
+
+/** Word indices of the spike state arrays, the event buffer and the events written so far. */
+interface Spikes {
+  active: number;
+  minVal: number;
+  minIdx: number;
+  startIdx: number;
+  dead: number;
+  maxWidth: number;
+  refractory: number;
+  ev: number;
+  cnt: number;
 }
 
 /** (l0 + l1) + (l2 + l3) in single precision. */

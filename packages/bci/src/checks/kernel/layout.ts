@@ -78,9 +78,8 @@ export interface CheckLayout {
   dead: number;
   /** Index of each channel's last sample in a spike (f64), for detection from candidates. */
   last: number;
-  /** Candidate threshold per channel (f32), lines to leave out (i32 per 16 channels), candidate count (i32). */
+  /** Candidate threshold per channel (f32), candidate count (i32). */
   candThr: number;
-  skip: number;
   candCount: number;
   /** Every noiseSubsample-th row of the block's spike band (gRows × rowBytes). */
   compact: number;
@@ -168,7 +167,6 @@ export function checkLayout(s: CheckLayoutSpec): CheckLayout {
     compact: alloc(gRows * rowBytes),
     candKeys: alloc(s.blockLen * groups * 8),
     candThr: alloc(Cp * 4),
-    skip: alloc(Cp / 4),
     candCount: alloc(16),
     lfp: alloc(lfpCap * rowBytes),
     sc: alloc(lfpCap * 16),
@@ -195,20 +193,17 @@ export function writeCoefficients(buf: ArrayBuffer, l: CheckLayout, s: CheckLayo
     const d = iirnotchDelta(n.frequencyHz, n.quality, fs);
     [d.g, d.e, d.alpha, d.beta].forEach((v, i) => splat(at + 16 * i, v));
   };
-  const sections = (at: number, sos: Sos): void => {
-    for (let k = 0; k < sos.length / 6; k++)
-      [0, 1, 2, 4, 5].forEach((j, i) => splat(at + 80 * k + 16 * i, sos[6 * k + j]!));
+  /** Five splats per section (b0 b1 b2 a1 a2), `stride` bytes apart; spike-band sections (96) add their kind. */
+  const sections = (at: number, sos: Sos, stride: 80 | 96): void => {
+    for (let k = 0; k < sos.length / 6; k++) {
+      [0, 1, 2, 4, 5].forEach((j, i) => splat(at + stride * k + 16 * i, sos[6 * k + j]!));
+      if (stride === 96) new Int32Array(buf).fill(sectionKind(sos, k), (at + 96 * k + 80) >> 2, (at + 96 * k + 96) >> 2); // prettier-ignore
+    }
   };
   notch(l.coef, s.spikeNotch, s.sampleRateHz);
-  // Spike band sections: 96 bytes, the five splats and the section's kind (see spike_rows in check.wat).
-  const bp = s.spikeBandPass;
-  for (let k = 0; k < bp.length / 6; k++) {
-    const at = l.coef + 64 + 96 * k;
-    [0, 1, 2, 4, 5].forEach((j, i) => splat(at + 16 * i, bp[6 * k + j]!));
-    new Int32Array(buf).fill(sectionKind(bp, k), (at + 80) >> 2, (at + 96) >> 2);
-  }
+  sections(l.coef + 64, s.spikeBandPass, 96); // see spike_rows in check.wat
   s.lfpNotches.forEach((n, i) => notch(l.nCoef + 64 * i, n, s.lfpRateHz));
-  s.lfpBands.forEach((b, i) => sections(l.bCoef + 80 * l.spb * i, b.sos));
+  s.lfpBands.forEach((b, i) => sections(l.bCoef + 80 * l.spb * i, b.sos, 80));
 }
 
 /** 2: b = [1, −2, 1]; 1: b = b0·[1, 2, 1] (exactly, in single precision); 0: anything else. */
@@ -217,4 +212,18 @@ export function sectionKind(sos: Sos, k: number): 0 | 1 | 2 {
   if (b0 === 1 && b1 === -2 && b2 === 1) return 2;
   if (b1 === 2 * b0! && b2 === b0) return 1;
   return 0;
+}
+
+/** Copies `frames` time-major rows of C channels from `src` into `dst` at byte `at`, as rows of Cp floats. */
+export function copyRowsPadded(
+  dst: Float32Array,
+  src: Float32Array,
+  frames: number,
+  C: number,
+  Cp: number,
+  at: number,
+): void {
+  // prettier-ignore
+  if (C === Cp) dst.set(src.subarray(0, frames * C), at >> 2);
+  else for (let t = 0; t < frames; t++) dst.set(src.subarray(t * C, (t + 1) * C), (at >> 2) + t * Cp);
 }

@@ -5,6 +5,7 @@
  */
 import { createCheckKernel, releaseCheckKernel } from './checkKernel.ts';
 import { JsCheckKernel } from './checkKernelJs.ts';
+import { copyRowsPadded } from './layout.ts';
 
 /** Rows per kernel call (1 MiB at 1024 channels: within L2, since the kernel walks down the columns). */
 const PIECE = 256;
@@ -46,9 +47,7 @@ export function lockInSums(
       f64[(sc >> 3) + 2 * j] = Math.sin(w * (t0 + j));
       f64[(sc >> 3) + 2 * j + 1] = Math.cos(w * (t0 + j));
     }
-    if (C === Cp) f32.set(data.subarray(t0 * C, (t0 + n) * C), x >> 2);
-    else
-      for (let j = 0; j < n; j++) f32.set(data.subarray((t0 + j) * C, (t0 + j + 1) * C), (x >> 2) + j * Cp);
+    copyRowsPadded(f32, data.subarray(t0 * C, (t0 + n) * C), n, C, Cp, x);
     k.lockin_rows(x, n, rowBytes, acc, sc);
   }
   for (let c = 0; c < C; c++) {

@@ -743,12 +743,12 @@
   ;; Threshold crossings from candidate entries [e0, nEnt) (row order), block row r at absolute index start + r:
   ;; the same state machine as `detect`, told by each channel's last sample index (last, f64) where samples not
   ;; among the candidates lay (they are ≥ candThr ≥ thr: a gap after a spike's last sample ends it there). Lanes
-  ;; of channels ≥ C, or in lines (16 channels) marked in skip (i32 per line), are left out. Ended spikes go to ev
-  ;; as in `detect`; stops before an entry when fewer than 8 event slots are left and returns the next entry.
+  ;; of channels ≥ C are left out. Ended spikes go to ev as in `detect`; stops before an entry when fewer than 8
+  ;; event slots are left and returns the next entry.
   (func (export "detect_cand")
     (param $keys i32) (param $vals i32) (param $e0 i32) (param $nEnt i32) (param $C i32) (param $thr i32)
     (param $active i32) (param $minVal i32) (param $minIdx i32) (param $startIdx i32) (param $dead i32)
-    (param $last i32) (param $skip i32) (param $start f64) (param $maxWidth f64) (param $refractory f64)
+    (param $last i32) (param $start f64) (param $maxWidth f64) (param $refractory f64)
     (param $ev i32) (param $evCap i32) (param $evCount i32) (result i32)
     (local $e i32) (local $cnt i32) (local $gi i32) (local $i i32) (local $c i32) (local $idx f64) (local $y f32)
     (local $a4 i32) (local $a8 i32) (local $th f32)
@@ -761,53 +761,51 @@
         (local.set $gi (i32.load offset=4 (i32.add (local.get $keys) (i32.shl (local.get $e) (i32.const 3)))))
         (local.set $idx
           (f64.add (local.get $start) (f64.convert_i32_u (i32.load (i32.add (local.get $keys) (i32.shl (local.get $e) (i32.const 3)))))))
-        (if (i32.eqz (i32.load (i32.add (local.get $skip) (i32.shl (i32.shr_u (local.get $gi) (i32.const 2)) (i32.const 2)))))
-          (then
-            (local.set $i (i32.const 0))
-            (block $ld
-              (loop $ll
-                (br_if $ld (i32.ge_u (local.get $i) (i32.const 4)))
-                (local.set $c (i32.add (i32.shl (local.get $gi) (i32.const 2)) (local.get $i)))
-                (br_if $ld (i32.ge_u (local.get $c) (local.get $C)))
-                (local.set $a4 (i32.shl (local.get $c) (i32.const 2)))
-                (local.set $a8 (i32.shl (local.get $c) (i32.const 3)))
-                (local.set $y
-                  (f32.load (i32.add (i32.add (local.get $vals) (i32.shl (local.get $e) (i32.const 4))) (i32.shl (local.get $i) (i32.const 2)))))
-                (local.set $th (f32.load (i32.add (local.get $thr) (local.get $a4))))
-                (block $next
-                  (if (i32.load (i32.add (local.get $active) (local.get $a4)))
+        (local.set $i (i32.const 0))
+        (block $ld
+          (loop $ll
+            (br_if $ld (i32.ge_u (local.get $i) (i32.const 4)))
+            (local.set $c (i32.add (i32.shl (local.get $gi) (i32.const 2)) (local.get $i)))
+            (br_if $ld (i32.ge_u (local.get $c) (local.get $C)))
+            (local.set $a4 (i32.shl (local.get $c) (i32.const 2)))
+            (local.set $a8 (i32.shl (local.get $c) (i32.const 3)))
+            (local.set $y
+              (f32.load (i32.add (i32.add (local.get $vals) (i32.shl (local.get $e) (i32.const 4))) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $th (f32.load (i32.add (local.get $thr) (local.get $a4))))
+            (block $next
+              (if (i32.load (i32.add (local.get $active) (local.get $a4)))
+                (then
+                  (if (f64.gt (local.get $idx) (f64.add (f64.load (i32.add (local.get $last) (local.get $a8))) (f64.const 1)))
                     (then
-                      (if (f64.gt (local.get $idx) (f64.add (f64.load (i32.add (local.get $last) (local.get $a8))) (f64.const 1)))
+                      ;; The sample after the last one was above threshold: the spike ended there.
+                      (local.set $cnt (call $emit (local.get $c) (local.get $minVal) (local.get $minIdx) (local.get $active) (local.get $dead)
+                        (local.get $refractory) (local.get $ev) (local.get $cnt))))
+                    (else
+                      (if (f32.lt (local.get $y) (f32.load (i32.add (local.get $minVal) (local.get $a4))))
                         (then
-                          ;; The sample after the last one was above threshold: the spike ended there.
+                          (f32.store (i32.add (local.get $minVal) (local.get $a4)) (local.get $y))
+                          (f64.store (i32.add (local.get $minIdx) (local.get $a8)) (local.get $idx))))
+                      (if (i32.or
+                            (f32.ge (local.get $y) (local.get $th))
+                            (f64.ge
+                              (f64.sub (local.get $idx) (f64.load (i32.add (local.get $startIdx) (local.get $a8))))
+                              (local.get $maxWidth)))
+                        (then
                           (local.set $cnt (call $emit (local.get $c) (local.get $minVal) (local.get $minIdx) (local.get $active) (local.get $dead)
                             (local.get $refractory) (local.get $ev) (local.get $cnt))))
-                        (else
-                          (if (f32.lt (local.get $y) (f32.load (i32.add (local.get $minVal) (local.get $a4))))
-                            (then
-                              (f32.store (i32.add (local.get $minVal) (local.get $a4)) (local.get $y))
-                              (f64.store (i32.add (local.get $minIdx) (local.get $a8)) (local.get $idx))))
-                          (if (i32.or
-                                (f32.ge (local.get $y) (local.get $th))
-                                (f64.ge
-                                  (f64.sub (local.get $idx) (f64.load (i32.add (local.get $startIdx) (local.get $a8))))
-                                  (local.get $maxWidth)))
-                            (then
-                              (local.set $cnt (call $emit (local.get $c) (local.get $minVal) (local.get $minIdx) (local.get $active) (local.get $dead)
-                                (local.get $refractory) (local.get $ev) (local.get $cnt))))
-                            (else (f64.store (i32.add (local.get $last) (local.get $a8)) (local.get $idx))))
-                          (br $next)))))
-                  (if (i32.and
-                        (f32.lt (local.get $y) (local.get $th))
-                        (f64.ge (local.get $idx) (f64.load (i32.add (local.get $dead) (local.get $a8)))))
-                    (then
-                      (i32.store (i32.add (local.get $active) (local.get $a4)) (i32.const -1))
-                      (f32.store (i32.add (local.get $minVal) (local.get $a4)) (local.get $y))
-                      (f64.store (i32.add (local.get $minIdx) (local.get $a8)) (local.get $idx))
-                      (f64.store (i32.add (local.get $startIdx) (local.get $a8)) (local.get $idx))
-                      (f64.store (i32.add (local.get $last) (local.get $a8)) (local.get $idx)))))
-                (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                (br $ll)))))
+                        (else (f64.store (i32.add (local.get $last) (local.get $a8)) (local.get $idx))))
+                      (br $next)))))
+              (if (i32.and
+                    (f32.lt (local.get $y) (local.get $th))
+                    (f64.ge (local.get $idx) (f64.load (i32.add (local.get $dead) (local.get $a8)))))
+                (then
+                  (i32.store (i32.add (local.get $active) (local.get $a4)) (i32.const -1))
+                  (f32.store (i32.add (local.get $minVal) (local.get $a4)) (local.get $y))
+                  (f64.store (i32.add (local.get $minIdx) (local.get $a8)) (local.get $idx))
+                  (f64.store (i32.add (local.get $startIdx) (local.get $a8)) (local.get $idx))
+                  (f64.store (i32.add (local.get $last) (local.get $a8)) (local.get $idx)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $ll)))
         (local.set $e (i32.add (local.get $e) (i32.const 1)))
         (br $el)))
     (i32.store (local.get $evCount) (local.get $cnt))
