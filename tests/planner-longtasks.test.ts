@@ -31,8 +31,10 @@ import { buildPhantomModel, phantomGroundTruth } from '@neuroplan/imaging';
 import type { Vec3 } from '@neuroplan/planning';
 import { skipWithoutChromium } from './browser/harness.ts';
 import {
-  ROOT,
+  autoPlan,
+  openDemoCase,
   readState,
+  ROOT,
   startPlanner,
   waitForState,
   type PageState,
@@ -310,28 +312,13 @@ describe.skipIf(skip)('planner: main-thread long tasks (Chromium)', () => {
   });
 
   it('keeps our JavaScript tasks under 100 ms once the case is open (auto-plan, accept, select); startup under 500 ms', async () => {
-    await page.goto(planner.url);
-    await waitForState(page, (s: PageState) => s.sceneStatus === 'ready' && s.scene !== null, {
-      timeoutMs: 280_000,
-      logs,
-    });
+    await openDemoCase(page, planner.url, logs);
     phases.push({ name: 'scene-ready', at: await now(page) });
     await settle(page, 3000);
 
     const target = deepTarget();
     phases.push({ name: 'auto-plan', at: await now(page) });
-    await page.evaluate((p) => {
-      const store = (
-        globalThis as unknown as { __neuroplan: { getState(): { autoPlan(p: number[]): void } } }
-      ).__neuroplan;
-      void store.getState().autoPlan(p);
-    }, target);
-    const n = await waitForState(
-      page,
-      (s: PageState) =>
-        s.autoPlanStatus === 'ready' ? s.candidates.length || -1 : s.autoPlanStatus === 'failed' ? -2 : 0,
-      { timeoutMs: 120_000, logs },
-    );
+    const n = await autoPlan(page, target, { timeoutMs: 120_000, logs });
     expect(n).toBeGreaterThanOrEqual(2);
     phases.push({ name: 'candidates', at: await now(page) });
     await settle(page, 2000);

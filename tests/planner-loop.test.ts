@@ -30,8 +30,10 @@ import {
 
 import { skipWithoutChromium } from './browser/harness.ts';
 import { demoTarget, robotState, waitRobot } from './planner/operate.ts';
-import { scrubTo } from './planner/replayPage.ts';
+import { scrubTo, settled } from './planner/replayPage.ts';
 import {
+  autoPlan,
+  openDemoCase,
   readState,
   saveScreenshot,
   startPlanner,
@@ -91,28 +93,6 @@ async function openFromServer(page: Page, base: string, name: string): Promise<v
   await page.getByTestId('replay-server-list').getByRole('button', { name }).click();
 }
 
-/** The replay panels once they show the state at the current time. */
-async function settled(page: Page): Promise<{ tNs: bigint; depth: number; phase: string }> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const got = await page.evaluate(() => {
-      type El = { dataset: Record<string, string | undefined>; textContent: string | null };
-      const doc = (globalThis as unknown as { document: { querySelector(s: string): El | null } }).document;
-      const q = (id: string) => doc.querySelector(`[data-testid="${id}"]`);
-      return {
-        t: q('replay-time')?.dataset.timeNs ?? '',
-        at: q('replay-state')?.dataset.atNs ?? '',
-        depth: q('replay-depth')?.dataset.value ?? '',
-        phase: q('replay-phase')?.textContent ?? '',
-      };
-    });
-    if (got.t !== '' && got.t === got.at && got.depth !== '')
-      return { tNs: BigInt(got.t), depth: Number(got.depth), phase: got.phase };
-    if (Date.now() > deadline) throw new Error(`replay did not settle: ${JSON.stringify(got)}`);
-    await page.waitForTimeout(50);
-  }
-}
-
 describe.skipIf(skip)('planner: the whole loop — plan, operate the recorded simulator, stop, replay', () => {
   let planner: Planner;
   let page: Page;
@@ -129,11 +109,7 @@ describe.skipIf(skip)('planner: the whole loop — plan, operate the recorded si
     planner = await startPlanner();
     page = await planner.newPage();
     logs = planner.logs(page);
-    await page.goto(planner.url);
-    await waitForState(page, (s: PageState) => s.sceneStatus === 'ready' && s.scene !== null, {
-      timeoutMs: 280_000,
-      logs,
-    });
+    await openDemoCase(page, planner.url, logs);
     // Started once the planner is built and loaded (a long stall of this process in the in-process Vite
     // build would put the simulator's real-time clock behind the page's).
     wallStartNs = BigInt(Date.now()) * 1_000_000n;
@@ -150,18 +126,7 @@ describe.skipIf(skip)('planner: the whole loop — plan, operate the recorded si
   });
 
   it('plans and approves a trajectory on the demo case', async () => {
-    await page.evaluate((p) => {
-      const store = (
-        globalThis as unknown as { __neuroplan: { getState(): { autoPlan(p: number[]): void } } }
-      ).__neuroplan;
-      void store.getState().autoPlan(p);
-    }, demoTarget());
-    const n = await waitForState(
-      page,
-      (s: PageState) =>
-        s.autoPlanStatus === 'ready' ? s.candidates.length || -1 : s.autoPlanStatus === 'failed' ? -2 : 0,
-      { timeoutMs: 150_000, logs, describe: (s: PageState) => [s.autoPlanStatus, s.autoPlanError] },
-    );
+    const n = await autoPlan(page, demoTarget(), { timeoutMs: 150_000, logs });
     expect(n).toBeGreaterThanOrEqual(1);
     await page.getByTestId('accept-candidate').first().click();
     await waitForState(

@@ -24,7 +24,9 @@ import {
 import { skipWithoutChromium } from './browser/harness.ts';
 import { demoTarget, robotState, waitRobot } from './planner/operate.ts';
 import {
+  autoPlan,
   elementPixels,
+  openDemoCase,
   pixelStats,
   readState,
   saveScreenshot,
@@ -50,11 +52,7 @@ describe.skipIf(skip)('planner: operate the simulated robot (Chromium + rosbridg
     planner = await startPlanner();
     page = await planner.newPage();
     logs = planner.logs(page);
-    await page.goto(planner.url);
-    await waitForState(page, (s: PageState) => s.sceneStatus === 'ready' && s.scene !== null, {
-      timeoutMs: 280_000,
-      logs,
-    });
+    await openDemoCase(page, planner.url, logs);
     // The simulator starts once the planner is built and loaded: a long stall of this process (the
     // in-process Vite build) would put its real-time clock behind the page's clock.
     const hash = createHash('sha256').update(PASSWORD, 'utf8').digest('hex');
@@ -81,18 +79,7 @@ describe.skipIf(skip)('planner: operate the simulated robot (Chromium + rosbridg
 
   it('plans and approves a trajectory on the demo phantom', async () => {
     const target = demoTarget();
-    await page.evaluate((p) => {
-      const store = (
-        globalThis as unknown as { __neuroplan: { getState(): { autoPlan(p: number[]): void } } }
-      ).__neuroplan;
-      void store.getState().autoPlan(p);
-    }, target);
-    const n = await waitForState(
-      page,
-      (s: PageState) =>
-        s.autoPlanStatus === 'ready' ? s.candidates.length || -1 : s.autoPlanStatus === 'failed' ? -2 : 0,
-      { timeoutMs: 150_000, logs, describe: (s: PageState) => [s.autoPlanStatus, s.autoPlanError] },
-    );
+    const n = await autoPlan(page, target, { timeoutMs: 150_000, logs });
     expect(n).toBeGreaterThanOrEqual(1);
     await page.getByTestId('accept-candidate').first().click();
     await waitForState(

@@ -27,8 +27,10 @@ import { buildPhantomModel, phantomGroundTruth, type PhantomGroundTruth } from '
 import { approvalStatus, ElectrodeCatalog, parsePlan, type Vec3 } from '@neuroplan/planning';
 import { skipWithoutChromium } from './browser/harness.ts';
 import {
-  ROOT,
+  autoPlanOutcome,
+  openDemoCase,
   readState,
+  ROOT,
   saveScreenshot,
   startPlanner,
   waitForState,
@@ -121,11 +123,7 @@ describe.skipIf(skip)('planner: plan, approve, export (Chromium)', () => {
     planner = await startPlanner();
     page = await planner.newPage();
     logs = planner.logs(page);
-    await page.goto(planner.url);
-    await waitForState(page, (s: PageState) => s.sceneStatus === 'ready' && s.scene !== null, {
-      timeoutMs: 280_000,
-      logs,
-    });
+    await openDemoCase(page, planner.url, logs);
   }, 300_000);
 
   afterAll(async () => {
@@ -150,16 +148,7 @@ describe.skipIf(skip)('planner: plan, approve, export (Chromium)', () => {
         logs,
       },
     );
-    const n = await waitForState(
-      page,
-      (s: PageState) =>
-        s.autoPlanStatus === 'ready' ? s.candidates.length || -1 : s.autoPlanStatus === 'failed' ? -2 : 0,
-      {
-        timeoutMs: 120_000,
-        logs,
-        describe: (s: PageState) => [s.autoPlanStatus, s.autoPlanError, s.autoPlanProgress],
-      },
-    );
+    const n = await autoPlanOutcome(page, { timeoutMs: 120_000, logs });
     const explanation = await readState(page, (s: PageState) => s.autoPlanExplanation as string[]);
     expect(n, explanation.join('\n')).toBeGreaterThanOrEqual(1);
     // At least 10,000 entries were tried (the search's own account, shown in the panel).

@@ -27,7 +27,7 @@ import { runSimCase, T0_NS, type Published, type SimResult } from '../packages/c
 import { ReplayRecording, blobReadable } from '../apps/planner/src/replay/recording.ts';
 import { skipWithoutChromium } from './browser/harness.ts';
 import { saveScreenshot, startPlanner, type Planner } from './planner/harness.ts';
-import { scrubTo } from './planner/replayPage.ts';
+import { scrubTo, settled } from './planner/replayPage.ts';
 
 const skip = skipWithoutChromium('planner-replay.test.ts');
 
@@ -50,38 +50,6 @@ function expectedAt(tNs: bigint): Published & { msg: Ins } {
   for (const p of sim.published) if (p.topic === '/robot/insertion_status' && p.logTimeNs <= tNs) found = p;
   if (!found) throw new Error(`no insertion status at or before ${tNs}`);
   return found as Published & { msg: Ins };
-}
-
-/** Waits until the panels show the state at the current time, then returns what they show. */
-async function settled(
-  page: Page,
-): Promise<{ tNs: bigint; logNs: bigint; depth: number; phase: string; traj: string }> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const got = await page.evaluate(() => {
-      type El = { dataset: Record<string, string | undefined>; textContent: string | null };
-      const doc = (globalThis as unknown as { document: { querySelector(s: string): El | null } }).document;
-      const q = (id: string) => doc.querySelector(`[data-testid="${id}"]`);
-      return {
-        t: q('replay-time')?.dataset.timeNs ?? '',
-        at: q('replay-state')?.dataset.atNs ?? '',
-        log: q('replay-depth')?.dataset.logNs ?? '',
-        depth: q('replay-depth')?.dataset.value ?? '',
-        phase: q('replay-phase')?.textContent ?? '',
-        traj: q('replay-trajectory')?.textContent ?? '',
-      };
-    });
-    if (got.t !== '' && got.t === got.at && got.log !== '')
-      return {
-        tNs: BigInt(got.t),
-        logNs: BigInt(got.log),
-        depth: Number(got.depth),
-        phase: got.phase,
-        traj: got.traj === '—' ? '' : got.traj,
-      };
-    if (Date.now() > deadline) throw new Error(`replay did not settle: ${JSON.stringify(got)}`);
-    await page.waitForTimeout(50);
-  }
 }
 
 async function checkShownMatchesRecording(page: Page): Promise<bigint> {

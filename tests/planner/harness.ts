@@ -581,3 +581,36 @@ export async function waitForState<R, A = undefined>(
     await sleep(100);
   }
 }
+
+/** Opens the planner (the demo case) and waits until its planning scene is ready. */
+export async function openDemoCase(page: Page, url: string, logs: string[]): Promise<void> {
+  await page.goto(url);
+  await waitForState(page, (s: PageState) => s.sceneStatus === 'ready' && s.scene !== null, {
+    timeoutMs: 280_000,
+    logs,
+  });
+}
+
+/** Waits for the auto-plan to finish: how many candidates it gave (−1: none; −2: it failed). */
+export function autoPlanOutcome(page: Page, options: { timeoutMs: number; logs: string[] }): Promise<number> {
+  return waitForState(
+    page,
+    (s: PageState) =>
+      s.autoPlanStatus === 'ready' ? s.candidates.length || -1 : s.autoPlanStatus === 'failed' ? -2 : 0,
+    { ...options, describe: (s: PageState) => [s.autoPlanStatus, s.autoPlanError, s.autoPlanProgress] },
+  );
+}
+
+/** Auto-plans a target (LPS) through the store and waits for the outcome (see autoPlanOutcome). */
+export async function autoPlan(
+  page: Page,
+  targetLps: readonly number[],
+  options: { timeoutMs: number; logs: string[] },
+): Promise<number> {
+  await page.evaluate((p) => {
+    const store = (globalThis as unknown as { __neuroplan: { getState(): { autoPlan(p: number[]): void } } })
+      .__neuroplan;
+    void store.getState().autoPlan(p);
+  }, targetLps as number[]);
+  return autoPlanOutcome(page, options);
+}
